@@ -3,12 +3,12 @@
 Each row: (case id, function that should fail, expected exception class, substring the message must contain).
 Builders are lazy so one broken module does not hide the others' cases.
 """
-import json
+import importlib, json
 import numpy as np
 import pytest
 
 from bmprune.core import (BMError, CheckpointError, ConfigError, DataError, PruningError, ShapeError, as_matrix,
-                          check_fraction)
+                          check_fraction, file_digest)
 from bmprune.layers import Bernoulli, Gaussian, Multinomial, make_layer
 from bmprune.stack import Stack
 
@@ -63,7 +63,170 @@ CORE_CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CORE_CASES, ids=[c[0] for c in CORE_CASES])
+# ---------------------------------------------------------------------------------------------------------------
+# Cases on the models, pruning and the experiment runner. Modules are imported inside the builders (lazily).
+
+def _m(name): return importlib.import_module(f"bmprune.{name}")
+
+BIN = (np.random.default_rng(0).random((20, 6)) < 0.5).astype(np.float32)       # 20 binary rows, 6 columns
+
+
+def _rbm(**kw): return _m("rbm").RBM(6, 3, verbose=False, **kw)
+def _dbm(**kw): return _m("dbm").DBM([6, 3, 2], verbose=False, **kw)
+def _save(model, t, name): model.save(t / name); return t / name
+
+
+def _edit_json(p, fn):
+    meta = json.loads(p.with_suffix(".json").read_text()); fn(meta)
+    p.with_suffix(".json").write_text(json.dumps(meta)); return p
+
+
+def _rewrite_npz(p, fn):
+    "Change the arrays of a checkpoint and re-sign it, so only the content (not the digest) is wrong."
+    arrays = dict(np.load(p.with_suffix(".npz"))); fn(arrays)
+    np.savez(p.with_suffix(".npz"), **arrays)
+    return _edit_json(p, lambda m: m.update(npz_sha256=file_digest(p.with_suffix(".npz"))))
+
+
+def _truncate_resigned(p):
+    raw = p.with_suffix(".npz").read_bytes(); p.with_suffix(".npz").write_bytes(raw[: len(raw) // 2])
+    return _edit_json(p, lambda m: m.update(npz_sha256=file_digest(p.with_suffix(".npz"))))
+
+
+def _flip_bytes(p):
+    raw = bytearray(p.with_suffix(".npz").read_bytes()); raw[len(raw) // 2] ^= 0xFF
+    p.with_suffix(".npz").write_bytes(bytes(raw)); return p
+
+
+def _fully_pruned_rbm():
+    r = _rbm(); r.set_mask(0, np.zeros((6, 3))); return r
+
+
+def _quick(**changes): return _m("experiment").get_preset("quick", **changes)
+
+
+def _resume_other_config(t):
+    E = _m("experiment")
+    E.prepare_run_dir(t / "run", _quick())                         # a run directory of the quick preset, seed 0
+    E.run_experiment(_quick(seed=5), t / "run", resume=True, verbose=False, figures=False)
+
+
+def _resume_foreign_dir(t):
+    (t / "mine").mkdir(); (t / "mine" / "notes.txt").write_text("not a run")
+    _m("experiment").run_experiment(_quick(), t / "mine", resume=True, verbose=False, figures=False)
+
+
+def _fresh_run_into_old_run(t):
+    E = _m("experiment")
+    E.prepare_run_dir(t / "run", _quick())
+    E.run_experiment(_quick(), t / "run", verbose=False, figures=False)
+
+
+MODEL_CASES = [
+    # --- data given to the models
+    ("RBM.fit: non-binary data to a Bernoulli visible layer", lambda t: _rbm().fit(np.full((20, 6), 0.5)), DataError, "binary"),
+    ("RBM.fit: batch_size larger than the data", lambda t: _rbm(batch_size=30).fit(BIN), ConfigError, "batch_size (30)"),
+    ("DBM.fit: batch_size larger than the data", lambda t: _dbm(batch_size=30).fit(BIN), ConfigError, "batch_size (30)"),
+    ("RBM.fit: empty data", lambda t: _rbm().fit(np.zeros((0, 6))), DataError, "empty"),
+    ("DBM.fit: NaN in data", lambda t: _dbm(batch_size=5).fit(np.where(BIN > 0, np.nan, 0.)), DataError, "non-finite"),
+    ("RBM.fit: inf in Gaussian data", lambda t: _rbm(visible="gaussian").fit(np.where(BIN > 0, np.inf, 0.)), DataError, "non-finite"),
+    ("RBM.fit: wrong number of columns", lambda t: _rbm().fit(BIN[:, :5]), ShapeError, "6 columns"),
+    ("DBM.fit: data of rank 1", lambda t: _dbm().fit(BIN[0]), ShapeError, "2-D"),
+    ("RBM.transform: string data", lambda t: _rbm().transform(BIN.astype(str)), DataError, "numeric"),
+    ("RBM.fit: complex data", lambda t: _rbm().fit(BIN.astype(np.complex64) * 1j), DataError, "numeric"),
+    ("RBM.fit: ragged rows", lambda t: _rbm().fit([[0, 1, 0, 1, 0, 1], [1, 0]]), DataError, "could not be converted"),
+    ("RBM.fit: softmax data not one-hot", lambda t: _m("rbm").RBM(6, 3, visible={"type": "multinomial", "group": 3},
+                                                                   verbose=False).fit(np.ones((20, 6))), DataError, "one-hot"),
+    # --- layer specifications
+    ("RBM: Multinomial group not dividing the hidden layer", lambda t: _rbm(hidden={"type": "multinomial", "group": 2}),
+     ConfigError, "does not divide"),
+    ("RBM: Gaussian visible sigma = 0", lambda t: _rbm(visible={"type": "gaussian", "sigma": 0.0}), ConfigError, "sigma"),
+    ("DBM: unknown layer type", lambda t: _m("dbm").DBM([("poisson", 6), 3]), ConfigError, "unknown layer type"),
+    # --- hyperparameters
+    ("RBM: negative epochs", lambda t: _rbm(epochs=-1), ConfigError, "epochs"),
+    ("RBM.fit: negative epochs", lambda t: _rbm().fit(BIN, epochs=-2), ConfigError, "epochs"),
+    ("DBM.fit: negative epochs", lambda t: _dbm(batch_size=5).fit(BIN, epochs=-1), ConfigError, "epochs"),
+    ("RBM: negative learning rate", lambda t: _rbm(learning_rate=-0.1), ConfigError, "learning_rate"),
+    ("DBM: negative learning rate in a schedule", lambda t: _dbm(learning_rate=[0.01, -0.01]), ConfigError, "learning_rate"),
+    ("RBM: momentum >= 1", lambda t: _rbm(momentum=1.0), ConfigError, "momentum"),
+    ("DBM: n_particles < 1", lambda t: _dbm(n_particles=0), ConfigError, "n_particles"),
+    ("RBM: n_particles < 1 (PCD)", lambda t: _rbm(persistent=True, n_particles=0), ConfigError, "n_particles"),
+    ("RBM: seed of type str", lambda t: _rbm(seed="42"), ConfigError, "seed"),
+    ("DBM: seed of type float", lambda t: _dbm(seed=1.5), ConfigError, "seed"),
+    ("DBM: negative seed", lambda t: _dbm(seed=-1), ConfigError, "seed"),
+    ("AIS: seed of type str", lambda t: _m("partition").ais_log_z(_rbm(), n_runs=4, n_betas=10, seed="0"), ConfigError, "seed"),
+    ("AIS: n_runs < 2", lambda t: _m("partition").ais_log_z(_rbm(), n_runs=1, n_betas=10), ConfigError, "n_runs"),
+    # --- masks and pruning
+    ("RBM: mask of wrong shape", lambda t: _rbm(masks=np.ones((3, 6))), ShapeError, "shape (6, 3)"),
+    ("DBM: second mask of wrong shape", lambda t: _m("dbm").DBM([6, 3, 2], masks=[None, np.ones((2, 3))]), ShapeError, "mask for weight matrix 1"),
+    ("prune: unknown criterion", lambda t: _m("prune").prune(_rbm(), "fisher_magic", 0.5), ConfigError, "unknown criterion"),
+    ("prune: fraction = 1", lambda t: _m("prune").prune(_rbm(), "magnitude", 1.0), PruningError, "[0, 1)"),
+    ("prune: fraction NaN", lambda t: _m("prune").prune(_rbm(), "random", float("nan")), PruningError, "[0, 1)"),
+    ("next_masks: fraction > 1", lambda t: _m("prune").next_masks([np.ones((6, 3))], [np.ones((6, 3))], 1.5), PruningError, "[0, 1)"),
+    ("next_masks: negative fraction", lambda t: _m("prune").next_masks([np.ones((6, 3))], [np.ones((6, 3))], -0.2), PruningError, "[0, 1)"),
+    ("prune: a fully pruned matrix", lambda t: _m("prune").prune(_fully_pruned_rbm(), "magnitude", 0.5), PruningError, "no active weights"),
+    ("next_masks: a fully pruned matrix", lambda t: _m("prune").next_masks([np.ones((6, 3))], [np.zeros((6, 3))], 0.5),
+     PruningError, "no active weights"),
+    ("next_masks: mask of wrong shape", lambda t: _m("prune").next_masks([np.ones((6, 3))], [np.ones((3, 6))], 0.5), ShapeError, "shape (3, 6)"),
+    ("next_masks: NaN scores", lambda t: _m("prune").next_masks([np.full((6, 3), np.nan)], [np.ones((6, 3))], 0.5), DataError, "non-finite"),
+    ("prune: unknown criterion option", lambda t: _m("prune").criterion_scores(_rbm(), "magnitude", gamma=2), ConfigError, "gamma"),
+    ("remove_dead_units: every hidden unit dead", lambda t: _m("prune").remove_dead_units(_fully_pruned_rbm()), PruningError, "dead"),
+    ("fi_variance: samples for the wrong number of layers", lambda t: _m("fisher").fi_variance(_rbm(), samples=[BIN]), ShapeError,
+     "one array per layer"),
+    # --- checkpoints of real models
+    ("RBM.load: truncated checkpoint", lambda t: _m("rbm").RBM.load(_truncate(_save(_rbm(), t, "r"))), CheckpointError, "does not match"),
+    ("RBM.load: truncated checkpoint with a matching digest", lambda t: _m("rbm").RBM.load(_truncate_resigned(_save(_rbm(), t, "r"))),
+     CheckpointError, "could not read"),
+    ("DBM.load: corrupted bytes", lambda t: _m("dbm").DBM.load(_flip_bytes(_save(_dbm(), t, "d"))), CheckpointError, "does not match"),
+    ("RBM.load: wrong-version checkpoint", lambda t: _m("rbm").RBM.load(_bump_version(_save(_rbm(), t, "r"))), CheckpointError, "format version"),
+    ("DBM.load: corrupted JSON", lambda t: _m("dbm").DBM.load(_corrupt_json(_save(_dbm(), t, "d"))), CheckpointError, "corrupted"),
+    ("DBM.load: checkpoint lacking training state", lambda t: _m("dbm").DBM.load(_rewrite_npz(
+        _save(_dbm(), t, "d"), lambda a: a.pop("extra_rng_state"))), CheckpointError, "rng_state"),
+    ("RBM.load: unknown model class", lambda t: _m("rbm").RBM.load(_edit_json(_save(_rbm(), t, "r"), lambda m: m.update({"class": "GAN"}))),
+     CheckpointError, "unknown model class"),
+    ("RBM.load: JSON without its config", lambda t: _m("rbm").RBM.load(_edit_json(_save(_rbm(), t, "r"), lambda m: m.pop("config"))),
+     CheckpointError, "config"),
+    ("DBM.load: JSON layer sizes disagree with the arrays", lambda t: _m("dbm").DBM.load(_edit_json(
+        _save(_dbm(), t, "d"), lambda m: m["layers"][2].update(size=5))), CheckpointError, "shape"),
+    # --- the experiment runner
+    ("experiment: unknown preset", lambda t: _m("experiment").get_preset("mnist-huge"), ConfigError, "unknown preset"),
+    ("experiment: unknown configuration key", lambda t: _m("experiment").ExperimentConfig.from_dict({"sesions": 3}), ConfigError, "sesions"),
+    ("experiment: unknown criterion in a config", lambda t: _quick(criteria=["magnitude", "oracle"]), ConfigError, "unknown criterion"),
+    ("experiment: pruning fraction 1 in a config", lambda t: _quick(fraction=1.0), ConfigError, "fraction"),
+    ("experiment: negative learning rate override", lambda t: _m("experiment").apply_overrides(_quick(), ["retrain.learning_rate=-1"]),
+     ConfigError, "retrain.learning_rate"),
+    ("experiment: --set of an unknown path", lambda t: _m("experiment").apply_overrides(_quick(), ["rbms.0.epochz.x=1"]), ConfigError, "no such configuration path"),
+    ("experiment: resume into a directory of another config", _resume_other_config, CheckpointError, "configuration differs"),
+    ("experiment: resume into a directory that is not a run", _resume_foreign_dir, CheckpointError, "not a bmprune run"),
+    ("experiment: fresh run into an existing run", _fresh_run_into_old_run, CheckpointError, "not empty"),
+    ("experiment: metrics file of another program", lambda t: (t / "m.csv").write_text("a,b\n1,2\n") and
+     _m("experiment").read_metrics(t / "m.csv"), CheckpointError, "not a bmprune metrics file"),
+]
+CORE_CASES += MODEL_CASES
+
+# Real bugs found by this catalogue and not fixed yet: the test stays, expected to fail until the fix lands
+# (strict: an unexpected pass is reported, so the marker is removed when the bug is fixed).
+KNOWN_BUGS = {
+    "RBM.fit: complex data": "core.as_matrix accepts complex arrays (np.number) and silently drops the imaginary part",
+    "DBM: negative seed": "dbm.DBM.__init__ accepts seed=-1; fit then crashes in NumPy with a bare ValueError",
+    "RBM.load: JSON without its config": "stack.Stack.load raises a bare KeyError for a parseable JSON lacking a key",
+    "DBM.load: JSON layer sizes disagree with the arrays": "stack.Stack.load raises ShapeError (not CheckpointError) "
+                                                           "when the JSON's layers do not fit the arrays",
+}
+
+
+def _params(cases):
+    return [pytest.param(c, id=c[0], marks=[pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[c[0]])] if c[0] in KNOWN_BUGS else [])
+            for c in cases]
+
+
+def test_catalogue_is_large_and_distinct():
+    names = [c[0] for c in CORE_CASES]
+    assert len(names) == len(set(names)), "duplicate case names"
+    assert len(CORE_CASES) >= 35
+
+
+@pytest.mark.parametrize("case", _params(CORE_CASES))
 def test_bad_input(case, tmp_path):
     name, fn, exc, msg = case
     with pytest.raises(exc) as info:
