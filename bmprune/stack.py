@@ -163,9 +163,10 @@ class Stack(tf.Module):
         return mus
     def sample_chains(self, n: int, n_steps: int, seed=0, init=None, sample=True):
         "Run `n` block-Gibbs chains for `n_steps` sweeps from random states (or `init`); returns the states."
-        rng = make_rng(seed)
+        fn, rng = _gibbs_chain_fn(self.layers, sample)
+        rng.reset_from_seed(numpy_seed(seed) if isinstance(seed, tf.random.Generator) else check_int(seed, "seed", 0))
         states = [L.random_state(n, rng) for L in self.layers] if init is None else [tf.convert_to_tensor(s, DTYPE) for s in init]
-        return _gibbs_chain_fn(self.layers, sample)(*self.params(), states, rng, tf.constant(n_steps))
+        return fn(*self.params(), states, tf.constant(n_steps))
 
     def _check_visible(self, X, name="X"):
         "Validate visible data for this stack's first layer."
@@ -240,10 +241,12 @@ def _mean_field_fn(layers, n_iter, tol):
     return _cached(("mf", _layers_key(layers), int(n_iter), float(tol)), make)
 
 def _gibbs_chain_fn(layers, sample):
+    "A compiled chain runner and the generator it owns (re-seeded per call, so calls never retrace)."
     def make():
+        rng = tf.random.Generator.from_seed(0)
         @tf.function(reduce_retracing=True)
-        def f(W, b, states, rng, n_steps):
+        def f(W, b, states, n_steps):
             for _ in tf.range(n_steps): states = gibbs_sweep(layers, W, b, states, rng, sample)
             return states
-        return f
+        return f, rng
     return _cached(("gibbs", _layers_key(layers), str(sample)), make)

@@ -133,7 +133,7 @@ MODEL_CASES = [
     ("RBM.fit: wrong number of columns", lambda t: _rbm().fit(BIN[:, :5]), ShapeError, "6 columns"),
     ("DBM.fit: data of rank 1", lambda t: _dbm().fit(BIN[0]), ShapeError, "2-D"),
     ("RBM.transform: string data", lambda t: _rbm().transform(BIN.astype(str)), DataError, "numeric"),
-    ("RBM.fit: complex data", lambda t: _rbm().fit(BIN.astype(np.complex64) * 1j), DataError, "numeric"),
+    ("RBM.fit: complex data", lambda t: _rbm(epochs=1).fit(BIN.astype(np.complex64) * 1j), DataError, "numeric"),
     ("RBM.fit: ragged rows", lambda t: _rbm().fit([[0, 1, 0, 1, 0, 1], [1, 0]]), DataError, "could not be converted"),
     ("RBM.fit: softmax data not one-hot", lambda t: _m("rbm").RBM(6, 3, visible={"type": "multinomial", "group": 3},
                                                                    verbose=False).fit(np.ones((20, 6))), DataError, "one-hot"),
