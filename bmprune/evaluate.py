@@ -7,7 +7,7 @@ Docs: https://bmprune.github.io/bmprune/evaluate.html.md"""
 
 # %% ../nbs/09_evaluate.ipynb #f52caa5a
 from __future__ import annotations
-import importlib, inspect, math
+import math
 import numpy as np
 import tensorflow as tf
 from .core import *
@@ -133,70 +133,25 @@ def layer_activity(model, X) -> list:
     return [float(np.mean(m.numpy() if hasattr(m, "numpy") else m)) for m in mus]
 
 # %% ../nbs/09_evaluate.ipynb #bad09340
-def _call_with_supported(f, *args, **kwargs):
-    "Call `f`, passing only the keyword arguments its signature accepts."
-    try: params = inspect.signature(f).parameters
-    except (TypeError, ValueError): return f(*args, **kwargs)
-    if any(p.kind == p.VAR_KEYWORD for p in params.values()): return f(*args, **kwargs)
-    return f(*args, **{k: v for k, v in kwargs.items() if k in params})
-
-def _ais_numbers(res) -> dict:
-    "Normalise what an AIS function returns (float, tuple, dict or object) to {'log_z', 'log_z_std', ...}."
-    if isinstance(res, dict): d = dict(res)
-    elif isinstance(res, (tuple, list)):
-        keys = ("log_z", "log_z_std") if len(res) == 2 else ("log_z", "log_z_lo", "log_z_hi") if len(res) == 3 else ("log_z",)
-        d = dict(zip(keys, res))
-    elif np.ndim(res) == 0 and not hasattr(res, "__dict__"): d = {"log_z": res}
-    else: d = {k: getattr(res, k) for k in dir(res) if not k.startswith("_") and not callable(getattr(res, k))}
-    if "log_z" not in d:
-        alt = [k for k in d if k.lower() in ("logz", "log_z_mean", "estimate", "value")]
-        if not alt: raise BMError(f"could not find log Z in the AIS result {res!r}")
-        d["log_z"] = d[alt[0]]
-    out = {}
-    for k, v in d.items():      # scalars only (per-run log-weights and the like are left out)
-        if isinstance(v, (bool, str)) or np.ndim(v) != 0: continue
-        try: out[k] = float(v)
-        except (TypeError, ValueError): pass
-    return out
-
-def _has_even_hidden(model): return model.n_layers > 2
-
-def _elbo(model, X, log_z):
-    "Mean variational lower bound on log p(v) at the mean-field solution."
-    if hasattr(model, "variational_free_energy"): return float(-np.mean(model.variational_free_energy(X)) - log_z)
-    from bmprune.stack import energy
-    mus = model.mean_field(X); W, b = model.params()
-    ent = tf.add_n([L.entropy(m) for L, m in zip(model.layers[1:], mus[1:])])
-    return float(np.mean((-energy(model.layers, W, b, mus) + ent).numpy()) - log_z)
-
 def log_likelihood_report(model, X_test, X_train=None, method: str = "auto", max_log2_states: float = 22,
                           n_runs: int = 100, n_betas: int = 10000, seed=0, **ais_kwargs) -> dict:
-    "Test (and train) log-likelihood per example: exact by enumeration when possible, else via AIS."
+    "Test (and train) log-likelihood per example: exact by enumeration when possible, else AIS (+ ELBO for DBMs)."
     check_choice(method, {"auto", "exact", "ais", "none"}, "log-likelihood method")
     if not hasattr(model, "_check_visible"): raise ConfigError(f"log_likelihood_report needs a Stack (RBM, DBM); got {type(model).__name__}")
     from bmprune import partition as P
     sets = {"test": model._check_visible(X_test, "X_test")}
     if X_train is not None: sets["train"] = model._check_visible(X_train, "X_train")
-    out = {"method": "none"}
+    out = {"method": method}
     if method == "none": return out
-    bits = P.enumerable_parity(model)[1]
-    if method == "exact" or (method == "auto" and bits <= max_log2_states):
+    if method == "exact" or (method == "auto" and P.enumerable_parity(model)[1] <= max_log2_states):
         log_z = P.exact_log_z(model, max_log2_states=max_log2_states)
         out.update(method="exact", log_z=log_z)
-        for name, X in sets.items():
-            try: out[f"{name}_log_likelihood"] = P.exact_log_likelihood(model, X, log_z)
-            except BMError:    # p*(v) itself not enumerable (deep stack with wide even layers): fall back to the ELBO
-                out[f"{name}_elbo"] = _elbo(model, X, log_z)
-        return out
-    ais = getattr(P, "ais_log_z", None)
-    if ais is None:
-        out.update(method="unavailable", note=f"exact log Z needs 2^{bits:g} states (limit 2^{max_log2_states:g}) and "
-                   "bmprune.partition has no ais_log_z in this installation; no log-likelihood computed")
-        return out
-    base_data = sets.get("train", sets["test"])      # the base-rate model of AIS is fitted to data (any data is valid)
-    res = _ais_numbers(_call_with_supported(ais, model, data=base_data, n_runs=n_runs, n_betas=n_betas, seed=seed, **ais_kwargs))
-    out.update(method="ais", **res)
+    else:
+        res = P.ais_log_z(model, data=sets.get("train", sets["test"]), n_runs=n_runs, n_betas=n_betas, seed=seed, **ais_kwargs)
+        out.update(method="ais", **{k: float(v) for k, v in res.as_dict().items()})
+        log_z = res.log_z
     for name, X in sets.items():
-        if _has_even_hidden(model): out[f"{name}_elbo"] = _elbo(model, X, res["log_z"])
-        else: out[f"{name}_log_likelihood"] = P.exact_log_likelihood(model, X, res["log_z"])
+        try: out[f"{name}_log_likelihood"] = P.exact_log_likelihood(model, X, log_z)
+        except BMError:    # log p*(v) not enumerable (a DBM with wide even hidden layers): the mean-field lower bound
+            out[f"{name}_elbo"] = float(P.elbo(model, X, log_z).mean())
     return out
