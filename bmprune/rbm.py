@@ -15,9 +15,10 @@ from .layers import *
 from .stack import *
 from .training import *
 from fastcore.basics import patch
+from tqdm.auto import tqdm
 
 # %% auto #0
-__all__ = ['RBM', 'drop_visible', 'mean_bias_stat']
+__all__ = ['MAX_CHUNK', 'RBM', 'drop_visible', 'mean_bias_stat']
 
 # %% ../nbs/03_rbm.ipynb #2e206109
 def _as_layer(spec, n: int, what: str) -> Layer:
@@ -168,8 +169,8 @@ def _cd_grads(self: RBM, v0, mu0, vk, muk):
     return gW, mean_bias_stat(Lv, v0) - mean_bias_stat(Lv, vk), mean_bias_stat(Lh, mu0) - mean_bias_stat(Lh, muk)
 
 @patch
-def _make_step(self: RBM):
-    "The compiled training step for the current structural flags."
+def _step_body(self: RBM):
+    "The Python function `step(v0, hp)` of one update for the current structural flags (traced by its callers)."
     persistent, sv, sh = self.persistent, self.sample_v_states, self.sample_h_states
     use_dropout, Lv, Lh, legacy = self.dropout is not None, self.visible, self.hidden, self.legacy_momentum
     def step(v0, hp):
@@ -194,14 +195,50 @@ def _make_step(self: RBM):
         gbh -= s
         gW -= tf.reduce_mean(Lv.stat(v0), 0)[:, None] * s[None, :]
         self.updater.step([gW, gbv, gbh], hp["lr"], hp["momentum"], [self.masks[0], None, None])
-    return tf.function(step)
+    return step
+
+@patch
+def _make_step(self: RBM):
+    "The compiled training step (one batch) for the current structural flags."
+    return tf.function(self._step_body())
+
+@patch
+def _make_run(self: RBM):
+    "The compiled loop over many batches: `run(X, idx, hp) -> (steps done, first non-finite batch or 0)`."
+    step, params = self._step_body(), [self.W[0], self.b[0], self.b[1]]
+    spec = tf.TensorSpec([], DTYPE)
+    hp_spec = dict(lr=spec, momentum=spec, k=tf.TensorSpec([], tf.int32), l2=spec, keep=spec, target=spec,
+                   cost=spec, damping=spec)
+    @tf.function(input_signature=[tf.TensorSpec([None, self.n_visible], DTYPE),
+                                  tf.TensorSpec([None, self.batch_size], tf.int32), hp_spec])
+    def run(X, idx, hp):
+        done, bad = tf.constant(0, tf.int32), tf.constant(0, tf.int32)
+        for i in tf.range(tf.shape(idx)[0]):
+            step(tf.gather(X, idx[i]), hp)
+            done = i + 1
+            ok = tf.reduce_all([tf.reduce_all(tf.math.is_finite(p)) for p in params])
+            if not ok:                                   # stop at the first update that produced NaN/inf
+                bad = i + 1
+                break
+        return done, bad
+    return run
+
+def _structure_key(self): 
+    return (self.persistent, self.sample_v_states, self.sample_h_states, self._up, self._down,
+            self.dropout is not None, self.legacy_momentum, self.n_particles, self.batch_size)
 
 @patch(as_prop=True)
 def train_step(self: RBM):
-    "The `tf.function` that performs one update (cached per structural flags; see its tracing count)."
-    key = (self.persistent, self.sample_v_states, self.sample_h_states, self._up, self._down,
-           self.dropout is not None, self.legacy_momentum, self.n_particles)
+    "The `tf.function` `step(v, hp)` that performs one update (cached per structural flags)."
+    key = ("step",) + _structure_key(self)
     if key not in self._step_fns: self._step_fns[key] = self._make_step()
+    return self._step_fns[key]
+
+@patch(as_prop=True)
+def train_run(self: RBM):
+    "The `tf.function` `run(X, idx, hp)` that performs one update per row of `idx` in one call (cached per structural flags)."
+    key = ("run",) + _structure_key(self)
+    if key not in self._step_fns: self._step_fns[key] = self._make_run()
     return self._step_fns[key]
 
 @patch
@@ -214,6 +251,8 @@ def _hparams(self: RBM, epoch: int) -> dict:
                 damping=f(self.sparsity_damping))
 
 # %% ../nbs/03_rbm.ipynb #c1da5aea
+MAX_CHUNK = 4096       # batches per compiled call: the progress bar and Ctrl-C act at least this often
+
 @patch
 def _init_particles(self: RBM, X: np.ndarray):
     "Start the persistent chains at h ~ p(h | v) for random training rows."
@@ -234,24 +273,27 @@ def fit(self: RBM, X, epochs: int | None = None):
     if self._vb_pending:
         self.b[0].assign(self.visible.bias_for_mean(X.mean(0)).astype(NP_DTYPE)); self._vb_pending = False
     if self.persistent and not self._particles_ready: self._init_particles(X)
-    Xt, step_fn = tf.constant(X), self.train_step
+    Xt, run, bs = tf.constant(X), self.train_run, self.batch_size
     logger = SummaryLogger(self.log_dir) if self.log_dir else None
-    monitor = X[:1000]
-    cache = {}
-    def step(epoch, idx):
-        if epoch not in cache:
-            cache.clear(); cache[epoch] = (self._hparams(epoch), np.random.default_rng([self.seed, epoch]).permutation(n))
-        hp, perm = cache[epoch]
-        step_fn(tf.gather(Xt, perm[idx]), hp)
-    def on_epoch_end(epoch):
+    monitor, n_batches = X[:1000], n // bs
+    params = {"W": self.W[0], "visible bias": self.b[0], "hidden bias": self.b[1]}
+    bar = tqdm(range(self.epoch_ + 1, self.epoch_ + epochs + 1), desc=type(self).__name__, disable=not self.verbose,
+               leave=False)
+    for epoch in bar:
+        hp = self._hparams(epoch)
+        idx = np.random.default_rng([self.seed, epoch]).permutation(n)[:n_batches * bs].reshape(n_batches, bs)
+        for start in range(0, n_batches, MAX_CHUNK):
+            _, bad = run(Xt, tf.constant(idx[start:start + MAX_CHUNK], tf.int32), hp)
+            if int(bad):
+                where = f"epoch {epoch}, batch {start + int(bad)}"
+                check_finite(params, where)            # raises, naming the first non-finite parameter
+                raise NumericalError(f"a parameter became non-finite (NaN/inf) at {where}")
+            if n_batches > MAX_CHUNK: bar.set_postfix(batch=f"{min(start + MAX_CHUNK, n_batches)}/{n_batches}")
         self.epoch_ = epoch
         rec = float(np.mean((self.reconstruct(monitor) - monitor) ** 2))
         self.history_.append({"epoch": epoch, "reconstruction_error": rec})
         if logger is not None: self._log(logger, epoch, monitor, rec)
-        return {"recon": f"{rec:.4f}"}
-    epoch_loop(step, n, self.batch_size, epochs, start_epoch=self.epoch_, shuffle=False,
-               params={"W": self.W[0], "visible bias": self.b[0], "hidden bias": self.b[1]},
-               on_epoch_end=on_epoch_end, desc=type(self).__name__, verbose=self.verbose)
+        bar.set_postfix(recon=f"{rec:.4f}")
     return self
 
 @patch
