@@ -58,8 +58,8 @@ def as_matrix(X, name: str = "X", n_cols: int | None = None, dtype=NP_DTYPE, all
     if isinstance(X, tf.Tensor) or isinstance(X, tf.Variable): X = X.numpy()
     try: arr = np.asarray(X)
     except Exception as e: raise DataError(f"{name} could not be converted to an array: {e}") from e
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise DataError(f"{name} must be numeric, got dtype {arr.dtype}")
+    if arr.dtype.kind not in "biuf":    # bool, integer, unsigned, float; complex would silently lose its imaginary part
+        raise DataError(f"{name} must be real numeric, got dtype {arr.dtype}")
     if arr.ndim != 2:
         raise ShapeError(f"{name} must be a 2-D array (n_samples, n_features), got shape {arr.shape}")
     if arr.shape[0] == 0 and not allow_empty:

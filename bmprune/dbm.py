@@ -112,7 +112,7 @@ class DBM(Stack):
         self.epochs = check_int(epochs, "epochs", 0)
         self.shuffle, self.verbose = bool(shuffle), bool(verbose)
         self.legacy_momentum, self.legacy_schedule = bool(legacy_momentum), bool(legacy_schedule)
-        self.init_std, self.log_dir, self.seed = float(init_std), None if log_dir is None else str(log_dir), int(seed)
+        self.init_std, self.log_dir, self.seed = float(init_std), None if log_dir is None else str(log_dir), check_int(seed, "seed", 0)
         # training state (all saved by `save`)
         self.rng = make_rng(self.seed).split(1)[0]          # independent of the stream that initialised the weights
         self.particles = [tf.Variable(tf.zeros([self.n_particles, n], DTYPE), trainable=False, name=f"particles{k}")

@@ -212,11 +212,15 @@ class Stack(tf.Module):
         try:
             with np.load(npz) as z: arrays = {k: z[k] for k in z.files}
         except Exception as e: raise CheckpointError(f"could not read {npz}: {e}") from e
-        n = len(meta["layers"])
-        obj = cls._from_config([make_layer(c) for c in meta["layers"]], meta["config"],
-                               [arrays[f"W{k}"] for k in range(n - 1)], [arrays[f"b{k}"] for k in range(n)])
-        for k in range(n - 1): obj.masks[k].assign(arrays[f"mask{k}"])
-        obj._set_extra_arrays({k[6:]: v for k, v in arrays.items() if k.startswith("extra_")})
+        try:
+            n = len(meta["layers"])
+            obj = cls._from_config([make_layer(c) for c in meta["layers"]], meta["config"],
+                                   [arrays[f"W{k}"] for k in range(n - 1)], [arrays[f"b{k}"] for k in range(n)])
+            for k in range(n - 1): obj.masks[k].assign(arrays[f"mask{k}"])
+            obj._set_extra_arrays({k[6:]: v for k, v in arrays.items() if k.startswith("extra_")})
+        except (KeyError, TypeError, ValueError) as e:    # ValueError covers ShapeError/ConfigError from rebuilding
+            what = f"missing entry {e}" if isinstance(e, KeyError) else str(e)
+            raise CheckpointError(f"{js} is inconsistent with {npz} ({what}): the config or the arrays do not fit the model") from e
         return obj
 
     @classmethod

@@ -207,14 +207,7 @@ CORE_CASES += MODEL_CASES
 
 # Real bugs found by this catalogue and not fixed yet: the test stays, expected to fail until the fix lands
 # (strict: an unexpected pass is reported, so the marker is removed when the bug is fixed).
-KNOWN_BUGS = {
-    "RBM.fit: complex data": "core.as_matrix accepts complex arrays (np.number) and silently drops the imaginary part "
-                             "(the fix's message should name the dtype, e.g. 'got dtype complex64')",
-    "DBM: negative seed": "dbm.DBM.__init__ accepts seed=-1; fit then crashes in NumPy with a bare ValueError",
-    "RBM.load: JSON without its config": "stack.Stack.load raises a bare KeyError for a parseable JSON lacking a key",
-    "DBM.load: JSON layer sizes disagree with the arrays": "stack.Stack.load raises ShapeError (not CheckpointError) "
-                                                           "when the JSON's layers do not fit the arrays",
-}
+KNOWN_BUGS = {}   # none open: the four found (complex data, negative DBM seed, two inconsistent checkpoints) are fixed
 
 
 def _params(cases):

@@ -61,7 +61,7 @@ def test_softmax_layer_log_z_matches_brute_force(seed, group):
 # Independent NumPy references (float64) used by the properties below.
 
 FAST = dict(SETTINGS, max_examples=30)            # pure NumPy / cheap properties
-SLOW = dict(SETTINGS, max_examples=5)             # properties that train (each new model traces its step)
+SLOW = dict(SETTINGS, max_examples=5)             # properties that train (a few steps of a reused model)
 
 
 def np_states(layer):
