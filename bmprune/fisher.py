@@ -170,10 +170,10 @@ def _rates_logit(p, eps):
 
 def pair_heuristic(X, Y, W, eps: float = 1e-6) -> np.ndarray:
     "The paper's heuristic FI `r(1-r)`, `r_ij = q_j sigmoid(logit(p_i) + W_ij (1 - q_j))`, vectorised."
-    X, Y, W = np.asarray(X, np.float64), np.asarray(Y, np.float64), np.asarray(W, np.float64)
+    X, Y, W = np.asarray(X), np.asarray(Y), np.asarray(W, np.float64)     # only the rates need float64: no copy of the samples
     if W.shape != (X.shape[1], Y.shape[1]): raise ShapeError(f"W must have shape {(X.shape[1], Y.shape[1])}, got {W.shape}")
     eps = check_positive(eps, "eps")
-    a, q = _rates_logit(X.mean(0), eps), Y.mean(0)
+    a, q = _rates_logit(X.mean(0, dtype=np.float64), eps), Y.mean(0, dtype=np.float64)
     r = q[None, :] * expit(a[:, None] + W * (1 - q)[None, :])
     return r * (1 - r)
 
