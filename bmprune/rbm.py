@@ -169,8 +169,8 @@ def _cd_grads(self: RBM, v0, mu0, vk, muk):
     return gW, mean_bias_stat(Lv, v0) - mean_bias_stat(Lv, vk), mean_bias_stat(Lh, mu0) - mean_bias_stat(Lh, muk)
 
 @patch
-def _step_body(self: RBM):
-    "The Python function `step(v0, hp)` of one update for the current structural flags (traced by its callers)."
+def _step_body(self: RBM, one_step: bool = False):
+    "The Python function `step(v0, hp)` of one update (traced by its callers); `one_step`: k = 1 without a loop."
     persistent, sv, sh = self.persistent, self.sample_v_states, self.sample_h_states
     use_dropout, Lv, Lh, legacy = self.dropout is not None, self.visible, self.hidden, self.legacy_momentum
     def step(v0, hp):
@@ -179,13 +179,15 @@ def _step_body(self: RBM):
         mu0 = self._h_mean(v0)
         if persistent: h = tf.identity(self.h_particles)
         else: h = Lh.sample(mu0, self.rng) if sh else mu0
-        vk = tf.zeros([h.shape[0], self.n_visible], v0.dtype)
-        muk = tf.zeros_like(h)
-        for _ in tf.range(hp["k"]):
+        def gibbs(h):                                    # one block-Gibbs step h -> v_k -> mu_k -> h
             vm = self._v_mean(h)
             vk = Lv.sample(vm, self.rng) if sv else vm
             muk = self._h_mean(vk)
-            h = Lh.sample(muk, self.rng) if sh else muk
+            return vk, muk, (Lh.sample(muk, self.rng) if sh else muk)
+        if one_step: vk, muk, h = gibbs(h)
+        else:
+            vk, muk = tf.zeros([h.shape[0], self.n_visible], v0.dtype), tf.zeros_like(h)
+            for _ in tf.range(hp["k"]): vk, muk, h = gibbs(h)
         if persistent:
             self.v_particles.assign(vk); self.h_particles.assign(h)
         gW, gbv, gbh = self._cd_grads(v0, mu0, vk, muk)
@@ -203,9 +205,9 @@ def _make_step(self: RBM):
     return tf.function(self._step_body())
 
 @patch
-def _make_run(self: RBM):
+def _make_run(self: RBM, one_step: bool = False):
     "The compiled loop over many batches: `run(X, idx, hp) -> (steps done, first non-finite batch or 0)`."
-    step, params = self._step_body(), [self.W[0], self.b[0], self.b[1]]
+    step, params = self._step_body(one_step), [self.W[0], self.b[0], self.b[1]]
     spec = tf.TensorSpec([], DTYPE)
     hp_spec = dict(lr=spec, momentum=spec, k=tf.TensorSpec([], tf.int32), l2=spec, keep=spec, target=spec,
                    cost=spec, damping=spec)
@@ -223,7 +225,7 @@ def _make_run(self: RBM):
         return done, bad
     return run
 
-def _structure_key(self): 
+def _structure_key(self):
     return (self.persistent, self.sample_v_states, self.sample_h_states, self._up, self._down,
             self.dropout is not None, self.legacy_momentum, self.n_particles, self.batch_size)
 
@@ -234,11 +236,11 @@ def train_step(self: RBM):
     if key not in self._step_fns: self._step_fns[key] = self._make_step()
     return self._step_fns[key]
 
-@patch(as_prop=True)
-def train_run(self: RBM):
-    "The `tf.function` `run(X, idx, hp)` that performs one update per row of `idx` in one call (cached per structural flags)."
-    key = ("run",) + _structure_key(self)
-    if key not in self._step_fns: self._step_fns[key] = self._make_run()
+@patch
+def train_run(self: RBM, k=None):
+    "The `tf.function` `run(X, idx, hp)`: one update per row of `idx`, in one call. `k=1`: the variant for CD-1 / PCD-1."
+    key = ("run", k == 1) + _structure_key(self)
+    if key not in self._step_fns: self._step_fns[key] = self._make_run(k == 1)
     return self._step_fns[key]
 
 @patch
@@ -273,7 +275,7 @@ def fit(self: RBM, X, epochs: int | None = None):
     if self._vb_pending:
         self.b[0].assign(self.visible.bias_for_mean(X.mean(0)).astype(NP_DTYPE)); self._vb_pending = False
     if self.persistent and not self._particles_ready: self._init_particles(X)
-    Xt, run, bs = tf.constant(X), self.train_run, self.batch_size
+    Xt, bs = tf.constant(X), self.batch_size
     logger = SummaryLogger(self.log_dir) if self.log_dir else None
     monitor, n_batches = X[:1000], n // bs
     params = {"W": self.W[0], "visible bias": self.b[0], "hidden bias": self.b[1]}
@@ -281,6 +283,7 @@ def fit(self: RBM, X, epochs: int | None = None):
                leave=False)
     for epoch in bar:
         hp = self._hparams(epoch)
+        run = self.train_run(int(hp["k"]))
         idx = np.random.default_rng([self.seed, epoch]).permutation(n)[:n_batches * bs].reshape(n_batches, bs)
         for start in range(0, n_batches, MAX_CHUNK):
             _, bad = run(Xt, tf.constant(idx[start:start + MAX_CHUNK], tf.int32), hp)
