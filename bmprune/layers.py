@@ -40,6 +40,9 @@ class Layer:
     def log_partition(self, inp, bias):
         "Per-row log of the sum over this layer's states of exp(-epsilon(x;b) + t(x).inp)."
         raise NotImplementedError
+    def log_partition_delta(self, inp, bias, d_inp, d_bias):
+        "Per-row `log_partition(inp + d_inp, bias + d_bias) - log_partition(inp, bias)`, accurate when the change is small."
+        return self.log_partition(inp + d_inp, bias + d_bias) - self.log_partition(inp, bias)
     def entropy(self, mean):
         "Per-row entropy of the factorised distribution with this mean (mean-field / ELBO)."
         raise NotImplementedError
@@ -67,6 +70,11 @@ class Bernoulli(Layer):
     def mean(self, inp, bias): return tf.sigmoid(inp + bias)
     def sample(self, mean, rng): return tf.cast(rng.uniform(tf.shape(mean), dtype=mean.dtype) < mean, mean.dtype)
     def log_partition(self, inp, bias): return tf.reduce_sum(tf.math.softplus(inp + bias), axis=-1)
+    def log_partition_delta(self, inp, bias, d_inp, d_bias):
+        x, d = inp + bias, d_inp + d_bias
+        small = tf.abs(d) < 1     # softplus(x+d) - softplus(x) = log1p(sigmoid(x) expm1(d)): no cancellation for small d
+        direct = tf.math.softplus(x + d) - tf.math.softplus(x)
+        return tf.reduce_sum(tf.where(small, tf.math.log1p(tf.sigmoid(x) * tf.math.expm1(tf.where(small, d, 0.))), direct), axis=-1)
     def entropy(self, mean):
         m = tf.clip_by_value(mean, 1e-7, 1 - 1e-7)
         return -tf.reduce_sum(m * tf.math.log(m) + (1 - m) * tf.math.log1p(-m), axis=-1)
@@ -98,6 +106,13 @@ class Multinomial(Layer):
         return tf.reshape(tf.one_hot(idx, self.group, dtype=mean.dtype), [-1, self.size])
     def log_partition(self, inp, bias):
         return tf.reduce_sum(tf.reduce_logsumexp(self._grouped(inp + bias), axis=-1), axis=-1)
+    def log_partition_delta(self, inp, bias, d_inp, d_bias):
+        x, d = self._grouped(inp + bias), self._grouped(d_inp + d_bias)
+        small = tf.reduce_all(tf.abs(d) < 1, axis=-1)      # log sum_k softmax(x)_k e^{d_k} = log1p(sum_k p_k expm1(d_k))
+        ds = tf.where(small[..., None], d, 0.)
+        near = tf.math.log1p(tf.reduce_sum(tf.nn.softmax(x, axis=-1) * tf.math.expm1(ds), axis=-1))
+        direct = tf.reduce_logsumexp(x + d, axis=-1) - tf.reduce_logsumexp(x, axis=-1)
+        return tf.reduce_sum(tf.where(small, near, direct), axis=-1)
     def entropy(self, mean):
         m = tf.clip_by_value(mean, 1e-12, 1.)
         return -tf.reduce_sum(mean * tf.math.log(m), axis=-1)
@@ -139,6 +154,9 @@ class Gaussian(Layer):
     def log_partition(self, inp, bias):
         s = self._s(inp); u = bias / s**2 + inp / s
         return tf.reduce_sum(0.5 * (s * u) ** 2 + 0.5 * tf.math.log(2 * np.pi * s**2), axis=-1)
+    def log_partition_delta(self, inp, bias, d_inp, d_bias):
+        s = self._s(inp); u, du = bias / s**2 + inp / s, d_bias / s**2 + d_inp / s
+        return tf.reduce_sum(0.5 * s**2 * du * (2 * u + du), axis=-1)     # (u+du)^2 - u^2 without cancellation
     def entropy(self, mean):
         return tf.reduce_sum(0.5 * tf.math.log(2 * np.pi * np.e * self._s(mean) ** 2) + 0 * mean, axis=-1)
     def bias_for_mean(self, m): return np.asarray(m, np.float64)
