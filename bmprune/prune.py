@@ -280,7 +280,7 @@ def prune_and_retrain(model, X, criterion: str, fraction, sessions: int, retrain
                       n_steps: int = 200, *, scope: str = "per_matrix", remove_units: bool = True,
                       unit_rule: str = "input", seed: int = 0, tie_break: str = "random",
                       legacy_percentile: bool = False, sampler=None, callback=None, **options):
-    "Iterate score -> mask -> (remove dead units) -> retrain for `sessions`; returns `(model, history DataFrame)`."
+    "Iterate score -> mask -> (remove dead units) -> retrain for `sessions`; returns `(model, history DataFrame)`.\n\n    Works on `model` in place (session 1 prunes it); pass `model.copy()` to keep the original."
     get_criterion(criterion); sessions = check_int(sessions, "sessions", 0)
     retrain_epochs = check_int(retrain_epochs, "retrain_epochs", 0)
     _frac_list(fraction, len(model.W), scope); check_choice(unit_rule, {"isolated", "input", "reference"}, "unit_rule")

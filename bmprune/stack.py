@@ -227,6 +227,13 @@ class Stack(tf.Module):
     def _from_config(cls, layers, config, weights, biases):
         return cls(layers, weights=weights, biases=biases, **config)
 
+    def copy(self):
+        "An independent copy: parameters, masks and training state (what `save` stores), without touching disk."
+        obj = type(self)._from_config(list(self.layers), self.get_config(), [w.numpy() for w in self.W], [x.numpy() for x in self.b])
+        for m, src in zip(obj.masks, self.masks): m.assign(src)
+        obj._set_extra_arrays({k: np.array(v) for k, v in self._extra_arrays().items()})
+        return obj
+
 _STACK_CLASSES["Stack"] = Stack
 
 # %% ../nbs/02_stack.ipynb #c7f993cf

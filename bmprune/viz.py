@@ -54,6 +54,16 @@ def _finish(fig, path):
     if path is not None: save_figure(fig, path)
     return fig
 
+def _register_notebook_display():
+    "Show bare `Figure`s (made without pyplot) as PNG images in Jupyter, where they would otherwise print as text."
+    try:
+        from IPython import get_ipython
+        ip = get_ipython()
+        if ip is not None: ip.display_formatter.formatters["image/png"].for_type(Figure, figure_png)
+    except Exception: pass      # not in IPython: nothing to register
+
+_register_notebook_display()
+
 # %% ../nbs/11_viz.ipynb #78728e81
 def to_images(M, image_shape, positions=None, name: str = "M"):
     "Rows of `M` (n, V) as images (n, h, w); `positions` (V,) places unit i at flat pixel positions[i]."

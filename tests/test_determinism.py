@@ -135,3 +135,19 @@ def test_masks_prune_the_requested_fraction():
     for crit in ("fi_variance", "random"):
         m = _in_process(f"masks_{crit}", 0, 1)
         assert [int(m[k].size - m[k].sum()) for k in ("mask0", "mask1")] == [16, 6]
+
+
+def test_copy_is_independent_and_continues_identically():
+    "Stack.copy keeps parameters, masks and training state: a copy trains on exactly like the original."
+    from bmprune.rbm import RBM
+    from bmprune.dbm import DBM
+    X = (np.random.default_rng(0).random((60, 12)) < 0.4).astype(np.float32)
+    for model in (RBM(12, 5, batch_size=10, momentum=0.5, persistent=True, seed=3, verbose=False),
+                  DBM([12, 5, 4], batch_size=10, n_particles=10, seed=3, verbose=False)):
+        model.fit(X, 1)
+        twin = model.copy()
+        model.fit(X, 2); twin.fit(X, 2)
+        for a, b in zip(model.W + model.b + model.masks, twin.W + twin.b + twin.masks):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+        twin.W[0].assign(twin.W[0] + 1.0)
+        assert not np.array_equal(model.W[0].numpy(), twin.W[0].numpy())
