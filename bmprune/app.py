@@ -7,33 +7,23 @@ Docs: https://bmprune.github.io/bmprune/app.html.md"""
 
 # %% ../nbs/12_app.ipynb #8dbb29f6
 from __future__ import annotations
-import copy, traceback
+import traceback
 import numpy as np
 import ipywidgets as widgets
 from .core import *
-from .layers import make_layer
 from . import viz
 
 # %% auto #0
 __all__ = ['PANELS', 'snapshot', 'restore', 'PruningDashboard']
 
 # %% ../nbs/12_app.ipynb #6540c81c
-def snapshot(model) -> dict:
-    "A deep copy of `model`'s class, layers, config, parameters, masks and training state (NumPy arrays)."
-    return dict(cls=type(model), layers=[L.config() for L in model.layers], config=copy.deepcopy(model.get_config()),
-                W=[w.numpy().copy() for w in model.W], b=[x.numpy().copy() for x in model.b],
-                masks=[m.numpy().copy() for m in model.masks],
-                extra={k: np.array(v, copy=True) for k, v in model._extra_arrays().items()})
+def snapshot(model):
+    "An independent copy of `model` (parameters, masks and training state) to restore later."
+    return model.copy()
 
-def restore(snap: dict):
-    "A new model equal to the one `snap` was taken from."
-    layers = [make_layer(c) for c in snap["layers"]]
-    obj = snap["cls"]._from_config(layers, copy.deepcopy(snap["config"]), [w.copy() for w in snap["W"]],
-                                   [x.copy() for x in snap["b"]])
-    for k, m in enumerate(snap["masks"]): obj.masks[k].assign(m)
-    obj.apply_masks()
-    obj._set_extra_arrays({k: v.copy() for k, v in snap["extra"].items()})
-    return obj
+def restore(snap):
+    "A new model equal to the one `snap` was taken from (the snapshot stays reusable)."
+    return snap.copy()
 
 # %% ../nbs/12_app.ipynb #cb1f009e
 from .fisher import model_samples, fi_variance

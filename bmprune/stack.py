@@ -7,7 +7,7 @@ Docs: https://bmprune.github.io/bmprune/stack.html.md"""
 
 # %% ../nbs/02_stack.ipynb #117c692d
 from __future__ import annotations
-import math
+import copy, math
 from pathlib import Path
 import numpy as np
 import tensorflow as tf
@@ -229,7 +229,8 @@ class Stack(tf.Module):
 
     def copy(self):
         "An independent copy: parameters, masks and training state (what `save` stores), without touching disk."
-        obj = type(self)._from_config(list(self.layers), self.get_config(), [w.numpy() for w in self.W], [x.numpy() for x in self.b])
+        obj = type(self)._from_config(list(self.layers), copy.deepcopy(self.get_config()), [w.numpy() for w in self.W],
+                                      [x.numpy() for x in self.b])
         for m, src in zip(obj.masks, self.masks): m.assign(src)
         obj._set_extra_arrays({k: np.array(v) for k, v in self._extra_arrays().items()})
         return obj
