@@ -190,18 +190,8 @@ def bench_fisher(lower: int = 400, upper: int = 676, n_samples: int = 10_000, lo
     }, repeats, warmup=0, budget=budget)
     vl = _extrapolate(t["variance_loop_a"], t["variance_loop_2a"], a1, a2, A)
     t["variance_loop_extrapolated"] = vl
-    # profile of the vectorised heuristic's phases (the same steps written out here): copying the samples to
-    # float64, the unit means, and the broadcast formula itself
-    from scipy.special import expit
-    q, p = Y.mean(0, dtype=np.float64), np.clip(X.mean(0, dtype=np.float64), 1e-6, 1 - 1e-6)
-    a = np.log(p) - np.log1p(-p)
-    def formula(): r = q[None, :] * expit(a[:, None] + W * (1 - q)[None, :]); return r * (1 - r)
-    phases = interleaved_best({"copy_to_float64": lambda: (np.asarray(X, np.float64), np.asarray(Y, np.float64)),
-                               "unit_means": lambda: (X.mean(0, dtype=np.float64), Y.mean(0, dtype=np.float64)),
-                               "formula": formula}, repeats, warmup=0, budget=budget)
     return dict(shapes=dict(n_samples=n_samples, lower_units=A, upper_units=B, loop_subsets=[a1, a2]),
                 seconds=t, variance_speedup=vl / t["variance"], heuristic_speedup=t["heuristic_loop"] / t["heuristic"],
-                heuristic_phases=phases,
                 note=f"variance loop timed on {a1} and {a2} of the {A} lower-layer units (all {B} upper units) and "
                      f"extrapolated linearly to {A}; heuristic loop and both vectorised versions timed on the full "
                      f"{A}x{B} layer")

@@ -193,11 +193,8 @@ def fit(self: DBM, X, epochs: int | None = None):
         raise ConfigError(f"batch_size ({self.batch_size}) is larger than the number of training rows ({len(X)})")
     if not self.particles_ready_: self.init_particles(X if self.particle_init == "data" else None)
     Xt, n = tf.constant(X), len(X)
-    logger, stats, perm = SummaryLogger(self.log_dir), [], {}
-    def step(epoch, idx):
-        if self.shuffle:
-            if epoch not in perm: perm.clear(); perm[epoch] = np.random.default_rng([self.seed, epoch]).permutation(n)
-            idx = perm[epoch][idx]
+    logger, stats = SummaryLogger(self.log_dir), []
+    def step(epoch, idx):          # idx: this batch's rows; epoch_loop shuffles by (seed, epoch), so resumes reshuffle alike
         c = lambda x, d=DTYPE: tf.constant(x, d)
         stats.append(self._train_step(
             tf.gather(Xt, idx), c(schedule_value(self.learning_rate, epoch, self.legacy_schedule)),
@@ -213,7 +210,7 @@ def fit(self: DBM, X, epochs: int | None = None):
                    {**{f"W{k}": w for k, w in enumerate(self.W)}, **{f"b{k}": x for k, x in enumerate(self.b)}})
         return {"recon": f"{info['recon_error']:.4f}", "mf": f"{info['mf_sweeps']:.1f}"}
     params = {**{f"W{k}": w for k, w in enumerate(self.W)}, **{f"b{k}": x for k, x in enumerate(self.b)}}
-    epoch_loop(step, n, self.batch_size, epochs, start_epoch=self.epoch_, seed=self.seed, shuffle=False,
+    epoch_loop(step, n, self.batch_size, epochs, start_epoch=self.epoch_, seed=self.seed, shuffle=self.shuffle,
                params=params, on_epoch_end=on_epoch_end, desc=f"DBM {'-'.join(map(str, self.sizes))}",
                verbose=self.verbose)
     return self
