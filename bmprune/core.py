@@ -14,9 +14,9 @@ import tensorflow as tf
 
 # %% auto #0
 __all__ = ['DTYPE', 'NP_DTYPE', 'FORMAT_VERSION', 'BMError', 'ShapeError', 'DataError', 'ConfigError', 'PruningError',
-           'NumericalError', 'CheckpointError', 'make_rng', 'numpy_seed', 'as_matrix', 'check_binary', 'check_int',
-           'check_positive', 'check_fraction', 'check_choice', 'atomic_write', 'save_json', 'load_json', 'file_digest',
-           'check_finite']
+           'NumericalError', 'CheckpointError', 'make_rng', 'numpy_seed', 'as_matrix', 'check_binary',
+           'check_unit_interval', 'check_int', 'check_positive', 'check_fraction', 'check_choice', 'atomic_write',
+           'save_json', 'load_json', 'file_digest', 'check_finite']
 
 # %% ../nbs/00_core.ipynb #10117655
 DTYPE = tf.float32          # training dtype
@@ -29,7 +29,7 @@ class BMError(Exception):
 class ShapeError(BMError, ValueError):
     "An array has the wrong rank or shape."
 class DataError(BMError, ValueError):
-    "Data values are invalid: NaN/inf, non-binary for a Bernoulli layer, empty, ..."
+    "Data values are invalid: NaN/inf, outside [0, 1] for a Bernoulli layer, empty, ..."
 class ConfigError(BMError, ValueError):
     "A hyperparameter, name or option is invalid."
 class PruningError(BMError, ValueError):
@@ -56,14 +56,23 @@ def numpy_seed(rng: tf.random.Generator) -> int:
 def as_matrix(X, name: str = "X", n_cols: int | None = None, dtype=NP_DTYPE, allow_empty=False) -> np.ndarray:
     "Validate `X` as a finite 2-D numeric array (optionally with `n_cols` columns) and return it as `dtype`."
     if isinstance(X, tf.Tensor) or isinstance(X, tf.Variable): X = X.numpy()
+    if hasattr(X, "tocsr") and hasattr(X, "nnz"):     # scipy.sparse, without importing scipy here
+        raise DataError(f"{name} is a sparse matrix; bmprune needs dense data: pass {name}.toarray()")
     try: arr = np.asarray(X)
     except Exception as e: raise DataError(f"{name} could not be converted to an array: {e}") from e
+    if arr.dtype == object:                 # numbers held as Python objects (e.g. from pandas) are numbers
+        try: arr = arr.astype(np.float64)
+        except TypeError as e: raise TypeError(f"{name} holds entries that are not numbers: {e}") from e
+        except ValueError as e: raise DataError(f"{name} holds entries that are not numbers: {e}") from e
     if arr.dtype.kind not in "biuf":    # bool, integer, unsigned, float; complex would silently lose its imaginary part
-        raise DataError(f"{name} must be real numeric, got dtype {arr.dtype}")
+        raise DataError(f"{'Complex data not supported: ' if arr.dtype.kind == 'c' else ''}{name} must be real numeric, got dtype {arr.dtype}")
     if arr.ndim != 2:
-        raise ShapeError(f"{name} must be a 2-D array (n_samples, n_features), got shape {arr.shape}")
+        raise ShapeError(f"{name} must be a 2-D array (n_samples, n_features), got shape {arr.shape}. Reshape your data: "
+                         f"{name}.reshape(-1, 1) for a single feature, {name}.reshape(1, -1) for a single sample")
     if arr.shape[0] == 0 and not allow_empty:
         raise DataError(f"{name} is empty: it has 0 rows")
+    if arr.shape[1] == 0:
+        raise DataError(f"{name} has 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required.")
     if n_cols is not None and arr.shape[1] != n_cols:
         raise ShapeError(f"{name} must have {n_cols} columns, got shape {arr.shape}")
     arr = arr.astype(dtype, copy=False)
@@ -72,12 +81,28 @@ def as_matrix(X, name: str = "X", n_cols: int | None = None, dtype=NP_DTYPE, all
         raise DataError(f"{name} contains {bad} non-finite value(s) (NaN or inf)")
     return arr
 
-def check_binary(X: np.ndarray, name: str = "X"):
+def check_binary(X: np.ndarray, # array to check
+                 name: str = "X", # its name in the message
+                 who: str | None = None, # the function that needs binary states, named in the message
+                ):
     "Raise `DataError` unless every entry of `X` is 0 or 1."
     bad = (X != 0) & (X != 1)
     if np.any(bad):
-        raise DataError(f"{name} must be binary (0/1) for a Bernoulli layer; found {int(bad.sum())} other "
-                        f"value(s), e.g. {X[bad].flat[0]!r}. Binarize it first (e.g. X > threshold).")
+        why = (f"{who} needs binary states: {name} must be 0/1" if who else f"{name} must be binary (0/1)")
+        hint = " (training, transform and free energies accept probabilities in [0, 1])" if who else ""
+        raise DataError(f"{why}; found {int(bad.sum())} other value(s), e.g. {float(X[bad].flat[0])!r}. "
+                        f"Binarize it first (e.g. X > 0.5){hint}.")
+    return X
+
+def check_unit_interval(X: np.ndarray, # array to check (finite)
+                        name: str = "X", # its name in the message
+                       ):
+    "Raise `DataError` unless every entry of `X` lies in [0, 1] (binary states or probabilities)."
+    bad = (X < 0) | (X > 1)
+    if np.any(bad):
+        raise DataError(f"{name} must lie in [0, 1] for Bernoulli units (binary states or probabilities); found "
+                        f"{int(bad.sum())} value(s) outside, e.g. {float(X[bad].flat[0])!r}. Scale it first "
+                        f"(e.g. sklearn's MinMaxScaler) or use a Gaussian visible layer.")
     return X
 
 def check_int(n, name: str, min_value: int = 1):

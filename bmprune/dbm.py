@@ -8,18 +8,19 @@ Docs: https://bmprune.github.io/bmprune/dbm.html.md"""
 
 # %% ../nbs/04_dbm.ipynb #600ff332
 from __future__ import annotations
-import json, math
+import math
 import numpy as np
 import tensorflow as tf
-from tqdm.auto import tqdm
 from fastcore.basics import patch
 from .core import *
 from .layers import *
 from .stack import *
 from .training import *
+from .monitor import progress
+from .rbm import RBM, BMEstimator
 
 # %% auto #0
-__all__ = ['make_layers', 'pcd_gradients', 'DBM', 'dbm_params_from_rbms']
+__all__ = ['make_layers', 'DBM', 'dbm_params_from_rbms']
 
 # %% ../nbs/04_dbm.ipynb #3d3f7dc9
 def make_layers(layers, sizes=None) -> list:
@@ -40,94 +41,83 @@ def make_layers(layers, sizes=None) -> list:
         else: out.append(make_layer(L))
     return out
 
-# %% ../nbs/04_dbm.ipynb #71bd7e27
-def pcd_gradients(layers, W, b, positive, negative):
-    "Ascent directions `(dW list, db list)`: batch-mean energy gradient of `negative` minus that of `positive`."
-    W, b = list(W), list(b)
-    with tf.GradientTape() as tape:
-        tape.watch(W + b)
-        gap = (tf.reduce_mean(energy(layers, W, b, [tf.stop_gradient(x) for x in negative]))
-               - tf.reduce_mean(energy(layers, W, b, [tf.stop_gradient(x) for x in positive])))
-    g = tape.gradient(gap, W + b)
-    return g[:len(W)], g[len(W):]
-
-# %% ../nbs/04_dbm.ipynb #b85efd59
-def _per_hidden(spec, name, sizes, lo, hi, hi_open=True):
-    "A scalar or per-hidden-layer list (entries scalar or per-unit vectors) -> list of float32 vectors."
-    n = len(sizes)
-    if isinstance(spec, (str, dict)): raise ConfigError(f"{name} must be numeric, got {spec!r}")
-    if np.isscalar(spec) or (isinstance(spec, np.ndarray) and spec.ndim == 0): spec = [spec] * n
-    spec = list(spec)
-    if len(spec) != n:
-        raise ConfigError(f"{name} must be a scalar or a list with one entry per hidden layer ({n}), got {len(spec)} entries")
-    out = []
-    for l, (s, size) in enumerate(zip(spec, sizes)):
-        try: a = np.asarray(s, np.float64)
-        except (TypeError, ValueError): raise ConfigError(f"{name}[{l}] must be numeric, got {s!r}") from None
-        if a.ndim == 0: a = np.full(size, float(a))
-        if a.shape != (size,): raise ShapeError(f"{name}[{l}] must be a scalar or have shape ({size},), got {a.shape}")
-        ok = np.all(np.isfinite(a)) and np.all(a >= lo) and (np.all(a < hi) if hi_open else np.all(a <= hi))
-        if not ok: raise ConfigError(f"{name}[{l}] must lie in [{lo}, {hi}{')' if hi_open else ']'}, got {s!r}")
-        out.append(a.astype(NP_DTYPE))
-    return out
-
-def _jsonable(x):
-    if isinstance(x, (list, tuple)): return [_jsonable(v) for v in x]
-    if isinstance(x, np.ndarray): return x.tolist()
-    if isinstance(x, np.generic): return x.item()
-    return x
-
 # %% ../nbs/04_dbm.ipynb #0bd9f390
-class DBM(Stack):
+class DBM(BMEstimator, BoltzmannMachine):
     "Deep Boltzmann machine of any depth (>= 2 layers), trained by PCD with a mean-field positive phase."
-    def __init__(self, layers, sizes=None, *, learning_rate=0.001, momentum=0.9, n_particles: int = 100,
-                 particle_init: str = "data", n_gibbs_steps=1, mf_iter: int = 50, mf_tol: float = 1e-7,
-                 max_norm: float = math.inf, l2: float = 0.0, sparsity_target=0.1, sparsity_cost=0.0,
-                 sparsity_damping: float = 0.9, batch_size: int = 100, epochs: int = 10, shuffle: bool = True,
-                 init_std: float = 0.01, weights=None, biases=None, masks=None, legacy_momentum: bool = False,
-                 legacy_schedule: bool = False, log_dir=None, seed: int = 0, verbose: bool = True, name=None):
+    _stat_names = ("mf_sweeps",)
+
+    def __init__(self, layers, # `Layer`s, ints (Bernoulli sizes), (type, size) pairs, config dicts or type names; a type name (or None) first: visible size from the data
+                 sizes=None, # layer sizes, when `layers` are type names
+                 *, learning_rate=0.001, # scalar or per-epoch list
+                 momentum=0.9, # scalar or per-epoch list, in [0, 1)
+                 n_particles: int = 100, # persistent chains
+                 particle_init: str = "data", # 'data': start the chains at training rows; 'random': at random states
+                 n_gibbs_steps=1, # sweeps of the chains per update (scalar or per-epoch list)
+                 mf_iter: int = 50, # most mean-field sweeps of the positive phase
+                 mf_tol: float = 1e-7, # mean-field tolerance (largest change)
+                 max_norm=None, # largest norm of a column of each W (None or inf: no limit)
+                 l2: float = 0.0, # weight decay on the weights
+                 sparsity_target=0.1, # per hidden layer: scalar or per-unit vector
+                 sparsity_cost=0.0, # per hidden layer (0: off)
+                 sparsity_damping: float = 0.9, # damping of the running activity estimates
+                 batch_size: int = 100, # rows per update
+                 epochs: int = 10, # epochs of `fit` when it is not told
+                 shuffle: bool = True, # reshuffle the rows every epoch (by (seed, epoch))
+                 init_std: float = 0.01, # standard deviation of the initial weights
+                 weights=None, biases=None, masks=None, # initial parameters and masks (lists)
+                 legacy_momentum: bool = False, # the reference's momentum form (bug #1)
+                 legacy_schedule: bool = False, # the reference's schedule indexing (bug #2)
+                 log_dir=None, # TensorBoard folder (None: no summaries)
+                 seed: int = 0, # seeds the weights, the chains and the shuffles
+                 verbose: bool = True, # show progress
+                 warm_start: bool = False, # `fit` continues from the current state instead of starting afresh
+                 name=None):
+        self._record(locals())
+        if self._visible_size() is not None: self._build(layers, sizes)
+
+    def _visible_from_data(self) -> bool:
+        L = self._params["layers"]
+        return (self._params["sizes"] is None and isinstance(L, (list, tuple)) and len(L) > 0
+                and (L[0] is None or isinstance(L[0], str)))
+    def _visible_size(self):
+        "The visible size the constructor fixes (None: it comes from the data)."
+        if self._visible_from_data(): return None
+        return make_layers(self._params["layers"], self._params["sizes"])[0].size
+    def _build_params(self, n_visible: int) -> dict:
+        if not self._visible_from_data(): return dict(self._params)
+        L = list(self._params["layers"])
+        return {**self._params, "layers": [(L[0] or "bernoulli", n_visible)] + L[1:]}
+
+    def _build(self, layers, sizes):
+        "Create the layers, parameters and training state from the recorded arguments."
+        p = self._params
+        (learning_rate, momentum, n_particles, particle_init, n_gibbs_steps, mf_iter, mf_tol, max_norm, l2,
+         sparsity_target, sparsity_cost, sparsity_damping, batch_size, epochs, shuffle, init_std, weights, biases, masks,
+         legacy_momentum, legacy_schedule, log_dir, seed, verbose, name) = (p[k] for k in (
+            "learning_rate", "momentum", "n_particles", "particle_init", "n_gibbs_steps", "mf_iter", "mf_tol", "max_norm",
+            "l2", "sparsity_target", "sparsity_cost", "sparsity_damping", "batch_size", "epochs", "shuffle", "init_std",
+            "weights", "biases", "masks", "legacy_momentum", "legacy_schedule", "log_dir", "seed", "verbose", "name"))
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
             raise ConfigError(f"seed must be an int (it is stored with the model), got {seed!r}")
-        super().__init__(make_layers(layers, sizes), weights, biases, masks, init_std=init_std, seed=int(seed), name=name)
-        self.learning_rate = check_schedule(learning_rate, "learning_rate")
-        self.momentum = check_schedule(momentum, "momentum", allow_zero=True)
-        if max(self.momentum) >= 1: raise ConfigError(f"momentum must be < 1, got {momentum!r}")
-        self.n_gibbs_steps = check_schedule(n_gibbs_steps, "n_gibbs_steps", integer=True)
-        self.n_particles = check_int(n_particles, "n_particles")
+        self.seed = check_int(seed, "seed", 0)
+        super().__init__(make_layers(layers, sizes), weights, biases, masks, init_std=init_std, seed=self.seed, name=name)
         self.particle_init = check_choice(particle_init, {"data", "random"}, "particle_init")
         self.mf_iter = check_int(mf_iter, "mf_iter")
         self.mf_tol = check_positive(mf_tol, "mf_tol", allow_zero=True)
-        max_norm = math.inf if max_norm is None else max_norm
-        try: ok = float(max_norm) > 0 and not math.isnan(float(max_norm))
-        except (TypeError, ValueError): ok = False
-        if not ok: raise ConfigError(f"max_norm must be a number > 0 (or inf / None for no limit), got {max_norm!r}")
-        self.max_norm = float(max_norm)
-        self.l2 = check_positive(l2, "l2", allow_zero=True)
-        hidden = self.sizes[1:]
-        self._target = _per_hidden(sparsity_target, "sparsity_target", hidden, 0.0, 1.0, hi_open=False)
-        self._cost = _per_hidden(sparsity_cost, "sparsity_cost", hidden, 0.0, math.inf)
-        self.sparsity_target, self.sparsity_cost = _jsonable(sparsity_target), _jsonable(sparsity_cost)
-        self.sparsity_damping = float(_per_hidden(sparsity_damping, "sparsity_damping", [1], 0.0, 1.0)[0][0])
-        self.batch_size = check_int(batch_size, "batch_size")
-        self.epochs = check_int(epochs, "epochs", 0)
-        self.shuffle, self.verbose = bool(shuffle), bool(verbose)
-        self.legacy_momentum, self.legacy_schedule = bool(legacy_momentum), bool(legacy_schedule)
-        self.init_std, self.log_dir, self.seed = float(init_std), None if log_dir is None else str(log_dir), check_int(seed, "seed", 0)
-        # training state (all saved by `save`)
-        self.rng = make_rng(self.seed).split(1)[0]          # independent of the stream that initialised the weights
-        self.particles = [tf.Variable(tf.zeros([self.n_particles, n], DTYPE), trainable=False, name=f"particles{k}")
-                          for k, n in enumerate(self.sizes)]
-        self.particles_ready_ = False
-        self._q = [tf.Variable(t, trainable=False, name=f"q{l + 1}") for l, t in enumerate(self._target)]
-        self._updater = MomentumUpdater(list(self.W) + list(self.b), legacy=self.legacy_momentum)
-        self.epoch_, self.history_ = 0, []
-        V = self.sizes[0]
-        self._train_step = tf.function(self._train_step_impl, input_signature=[
-            tf.TensorSpec([None, V], DTYPE), tf.TensorSpec([], DTYPE), tf.TensorSpec([], DTYPE),
-            tf.TensorSpec([], tf.int32), tf.TensorSpec([], DTYPE)])
+        self.init_std = float(init_std)
+        self._init_training(learning_rate=learning_rate, momentum=momentum, n_gibbs_steps=n_gibbs_steps,
+                            batch_size=batch_size, epochs=epochs, l2=l2, sparsity_target=sparsity_target,
+                            sparsity_cost=sparsity_cost, sparsity_damping=sparsity_damping, max_norm=max_norm,
+                            shuffle=shuffle, legacy_momentum=legacy_momentum, legacy_schedule=legacy_schedule,
+                            log_dir=log_dir, verbose=verbose, rng=make_rng(self.seed).split(1)[0],
+                            n_particles=n_particles)
+        self.n_features_in_ = self.sizes[0]
+
+    @property
+    def n_hidden_layers(self) -> int: return self.n_layers - 1
 
     def get_config(self) -> dict:
-        "Hyperparameters (JSON-serialisable)."
+        "Hyperparameters (JSON-serialisable); the training state is saved beside them, by `save`."
         return dict(learning_rate=list(self.learning_rate), momentum=list(self.momentum), n_particles=self.n_particles,
                     particle_init=self.particle_init, n_gibbs_steps=list(self.n_gibbs_steps), mf_iter=self.mf_iter,
                     mf_tol=self.mf_tol, max_norm=None if math.isinf(self.max_norm) else self.max_norm, l2=self.l2,
@@ -136,45 +126,27 @@ class DBM(Stack):
                     shuffle=self.shuffle, init_std=self.init_std, legacy_momentum=self.legacy_momentum,
                     legacy_schedule=self.legacy_schedule, log_dir=self.log_dir, seed=self.seed, verbose=self.verbose)
 
-    @property
-    def n_hidden_layers(self) -> int: return self.n_layers - 1
-
-# %% ../nbs/04_dbm.ipynb #75e8b03a
-@patch
-def _train_step_impl(self: DBM, v, lr, momentum, n_gibbs, max_norm):
-    layers = self.layers
-    W, b = [tf.convert_to_tensor(w) for w in self.W], [tf.convert_to_tensor(x) for x in self.b]
-    mus, n_mf = mean_field(layers, W, b, v, self.mf_iter, self.mf_tol)
-    states = [tf.identity(p) for p in self.particles]
-    for _ in tf.range(n_gibbs): states = gibbs_sweep(layers, W, b, states, self.rng)
-    for p, s in zip(self.particles, states): p.assign(s)
-    dW, db = pcd_gradients(layers, W, b, mus, states)
-    dW = [g - self.l2 * w for g, w in zip(dW, W)] if self.l2 > 0 else list(dW)
-    db = list(db)
-    if any(np.any(c > 0) for c in self._cost):
-        for l in range(1, self.n_layers):
-            q, cost = self._q[l - 1], tf.constant(self._cost[l - 1])
-            q.assign(self.sparsity_damping * q + (1 - self.sparsity_damping) * tf.reduce_mean(mus[l], 0))
-            pen = cost * (q - tf.constant(self._target[l - 1]))
-            db[l] -= pen
-            dW[l - 1] -= tf.reduce_mean(layers[l - 1].stat(mus[l - 1]), 0)[:, None] * pen[None, :]
-    self._updater.step(dW + db, lr, momentum, list(self.masks) + [None] * self.n_layers)
-    for w, m in zip(self.W, self.masks):
-        norms = tf.norm(w, axis=0)
-        scale = tf.where(norms > max_norm, max_norm / norms, tf.ones_like(norms))
-        w.assign(w * scale[None, :] * m)
-    recon = layers[0].mean(tf.matmul(layers[1].stat(mus[1]), W[0], transpose_b=True), b[0])
-    return n_mf, tf.reduce_mean(tf.square(v - recon))
+    def _phases(self, v, hp, one_step: bool):
+        "PCD: mean field on the batch (positive states), `k` sweeps of the persistent particles (negative states)."
+        W, b = self.params()
+        mus, n_mf = mean_field(self.layers, W, b, v, self.mf_iter, self.mf_tol)
+        states = [tf.identity(p) for p in self.particles]
+        if one_step: states = gibbs_sweep(self.layers, W, b, states, self.rng)
+        else:
+            for _ in tf.range(hp["k"]): states = gibbs_sweep(self.layers, W, b, states, self.rng)
+        for p, s in zip(self.particles, states): p.assign(s)
+        return list(mus), states, {"mf_sweeps": n_mf}
 
 # %% ../nbs/04_dbm.ipynb #25da159d
 @patch
-def init_particles(self: DBM, X=None):
+def init_particles(self: DBM, X=None, # training data (None: random states)
+                  ):
     "Set the persistent particles from data rows (+ sampled mean-field hidden states) or, if `X` is None, at random."
     M = self.n_particles
     if X is None:
         states = [L.random_state(M, self.rng) for L in self.layers]
     else:
-        X = self._check_visible(X)
+        X = self.check_visible(X)
         r = np.random.default_rng(numpy_seed(self.rng))
         idx = r.permutation(len(X))[:M] if len(X) >= M else r.integers(0, len(X), M)
         mus = self.mean_field(X[idx], self.mf_iter, self.mf_tol)
@@ -185,67 +157,38 @@ def init_particles(self: DBM, X=None):
 
 # %% ../nbs/04_dbm.ipynb #d87f01a6
 @patch
-def fit(self: DBM, X, epochs: int | None = None):
-    "Train by PCD for `epochs` more epochs (default `self.epochs`); returns self."
-    X = self._check_visible(X)
-    epochs = self.epochs if epochs is None else check_int(epochs, "epochs", 0)
-    if len(X) < self.batch_size:
-        raise ConfigError(f"batch_size ({self.batch_size}) is larger than the number of training rows ({len(X)})")
+def _before_fit(self: DBM, X):
     if not self.particles_ready_: self.init_particles(X if self.particle_init == "data" else None)
-    Xt, n = tf.constant(X), len(X)
-    logger, stats = SummaryLogger(self.log_dir), []
-    def step(epoch, idx):          # idx: this batch's rows; epoch_loop shuffles by (seed, epoch), so resumes reshuffle alike
-        c = lambda x, d=DTYPE: tf.constant(x, d)
-        stats.append(self._train_step(
-            tf.gather(Xt, idx), c(schedule_value(self.learning_rate, epoch, self.legacy_schedule)),
-            c(schedule_value(self.momentum, epoch, self.legacy_schedule)),
-            c(schedule_value(self.n_gibbs_steps, epoch, self.legacy_schedule), tf.int32), c(self.max_norm)))
-    def on_epoch_end(epoch):
-        self.epoch_ = epoch
-        info = {"epoch": epoch, "recon_error": float(np.mean([s[1].numpy() for s in stats])),
-                "mf_sweeps": float(np.mean([s[0].numpy() for s in stats]))}
-        info.update({f"max_col_norm_W{k}": float(tf.reduce_max(tf.norm(w, axis=0))) for k, w in enumerate(self.W)})
-        stats.clear(); self.history_.append(info)
-        logger.log(epoch, {k: v for k, v in info.items() if k != "epoch"},
-                   {**{f"W{k}": w for k, w in enumerate(self.W)}, **{f"b{k}": x for k, x in enumerate(self.b)}})
-        return {"recon": f"{info['recon_error']:.4f}", "mf": f"{info['mf_sweeps']:.1f}"}
-    params = {**{f"W{k}": w for k, w in enumerate(self.W)}, **{f"b{k}": x for k, x in enumerate(self.b)}}
-    epoch_loop(step, n, self.batch_size, epochs, start_epoch=self.epoch_, seed=self.seed, shuffle=self.shuffle,
-               params=params, on_epoch_end=on_epoch_end, desc=f"DBM {'-'.join(map(str, self.sizes))}",
-               verbose=self.verbose)
-    return self
 
 @patch
-def reset_training(self: DBM, particles: bool = False):
-    "Restart training: zero momentum, epoch_ = 0 (schedules restart), sparsity estimates and history reset."
-    self._updater.reset()
-    for q, t in zip(self._q, self._target): q.assign(t)
-    self.epoch_, self.history_ = 0, []
-    if particles: self.particles_ready_ = False
-    return self
+def _epoch_info(self: DBM, sums: dict, n_batches: int) -> dict:
+    "History extras: mean-field sweeps per batch, the largest column norm of each W."
+    info = {"mf_sweeps": sums["mf_sweeps"] / n_batches}
+    info.update({f"max_col_norm_W{k}": float(tf.reduce_max(tf.norm(w, axis=0))) for k, w in enumerate(self.W)})
+    return info
 
 # %% ../nbs/04_dbm.ipynb #9e20e8db
-def _layer_index(self, layer):
-    L = self.n_layers - 1
-    if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or not (1 <= layer <= L or -L <= layer <= -1):
-        raise ConfigError(f"layer must be a hidden layer index in 1..{L} (or -{L}..-1 from the top), got {layer!r}")
-    return int(layer) if layer > 0 else L + 1 + int(layer)
-
 @patch
-def transform(self: DBM, X, layer: int | None = None):
-    "Mean-field means of all hidden layers (list) or of hidden layer `layer` (1..L, negative from the top)."
-    k = None if layer is None else _layer_index(self, layer)
+def transform(self: DBM, X, # visible data
+              layer: int | None = -1, # hidden layer 1..L (negative: from the top); None: a list of every hidden layer
+             ):
+    "Mean-field means of hidden layer `layer` (default: the top one), or of every hidden layer (a list)."
+    self._need_built("transform")
+    k = None if layer is None else self.hidden_index(layer)
     mus = [m.numpy() for m in self.mean_field(X, self.mf_iter, self.mf_tol)[1:]]
     return mus if k is None else mus[k - 1]
 
 @patch
-def reconstruct(self: DBM, X):
+def reconstruct(self: DBM, X, # visible data
+               ):
     "E[v | mu_1]: the visible means given the first hidden layer's mean-field means."
+    self._need_built("reconstruct")
     mu1 = tf.constant(self.transform(X, 1))
     return self.layers[0].mean(tf.matmul(self.layers[1].stat(mu1), self.W[0], transpose_b=True), self.b[0]).numpy()
 
 @patch
-def variational_free_energy(self: DBM, X):
+def variational_free_energy(self: DBM, X, # visible data
+                           ):
     "Per-row F_q(v) = E_q[E(v,h)] - H(q) at the mean-field solution (-F_q - log Z is the ELBO)."
     mus = self.mean_field(X, self.mf_iter, self.mf_tol)
     W, b = self.params()
@@ -253,47 +196,41 @@ def variational_free_energy(self: DBM, X):
     return (energy(self.layers, W, b, mus) - ent).numpy()
 
 @patch
-def sample(self: DBM, n: int, n_steps: int = 100, from_particles: bool = True, seed=0, means: bool = False,
-           return_all: bool = False):
-    "Visible samples after `n_steps` Gibbs sweeps from copies of the particles (or random states); never mutates them."
+def sample(self: DBM, n: int, # number of samples (one chain each)
+           n_steps: int = 1000, # block-Gibbs sweeps per chain
+           seed=0, # seed of the chains (None: the model's own generator, advanced)
+           mean: bool = False, # return E[v | h_1] of the last state instead of a visible sample
+           init=None, # starting visible states, shape (n, n_visible); hidden layers start at random
+           from_particles: bool = False, # start from (copies of) the persistent particles, cycled
+           return_all: bool = False, # return the states of every layer
+          ):
+    "`n` visible samples, each the end of its own Gibbs chain of `n_steps` sweeps; never changes the particles."
     n, n_steps = check_int(n, "n"), check_int(n_steps, "n_steps", 0)
-    init = None
-    if from_particles:
+    seed = self.rng if seed is None else seed
+    start = None
+    if init is not None:
+        v = self.check_visible(init, "init") if self.layers[0].binary else as_matrix(init, "init", self.sizes[0])
+        if len(v) != n: raise ShapeError(f"init must have n={n} rows, got {len(v)}")
+        rng = make_rng(numpy_seed(seed) if isinstance(seed, tf.random.Generator) else seed)
+        start = [tf.constant(v)] + [L.random_state(n, rng) for L in self.layers[1:]]
+    elif from_particles:
         if not self.particles_ready_:
             raise ConfigError("the DBM has no persistent particles yet: call fit(X) or init_particles(X) first, "
                               "or sample with from_particles=False")
-        idx = np.arange(n) % self.n_particles
-        init = [tf.gather(p, idx) for p in self.particles]
-    states = self.sample_chains(n, n_steps, seed=seed, init=init)
-    if means:
+        start = [tf.gather(p, np.arange(n) % self.n_particles) for p in self.particles]
+    states = self.sample_chains(n, n_steps, seed=seed, init=start)
+    if mean:
         W, b = self.params()
         states = [self.layers[0].mean(layer_input(self.layers, W, states, 0), b[0])] + list(states[1:])
     return [s.numpy() for s in states] if return_all else states[0].numpy()
 
-# %% ../nbs/04_dbm.ipynb #4b2d27b4
 @patch
-def _extra_arrays(self: DBM) -> dict:
-    out = {"epoch": np.array(self.epoch_, np.int64), "particles_ready": np.array(int(self.particles_ready_)),
-           "rng_state": self.rng.state.numpy(), "rng_alg": np.array(int(self.rng.algorithm)),
-           "history": np.array(json.dumps([dict(h) for h in self.history_]))}
-    out.update({f"particles{k}": p.numpy() for k, p in enumerate(self.particles)})
-    out.update({f"velocity{i}": v.numpy() for i, v in enumerate(self._updater.velocity)})
-    out.update({f"q{l}": q.numpy() for l, q in enumerate(self._q)})
-    return out
+def score_samples(self: DBM, X, # visible data (states, or probabilities in [0, 1] for Bernoulli units)
+                 ):
+    "Minus the variational free energy, -F_q(v), per example: for Bernoulli and softmax hidden layers the mean-field lower bound on log p*(v) = log p(v) + log Z."
+    self._need_built("score_samples")
+    return -self.variational_free_energy(X).astype(NP_DTYPE)
 
-@patch
-def _set_extra_arrays(self: DBM, a: dict):
-    try:
-        if int(a["rng_alg"]) != int(self.rng.algorithm):
-            raise CheckpointError(f"checkpoint random generator algorithm {int(a['rng_alg'])} differs from {int(self.rng.algorithm)}")
-        self.rng.state.assign(a["rng_state"])
-        for k, p in enumerate(self.particles): p.assign(a[f"particles{k}"])
-        for i, v in enumerate(self._updater.velocity): v.assign(a[f"velocity{i}"])
-        for l, q in enumerate(self._q): q.assign(a[f"q{l}"])
-        self.epoch_, self.particles_ready_ = int(a["epoch"]), bool(int(a["particles_ready"]))
-        self.history_ = json.loads(str(a["history"]))
-    except KeyError as e: raise CheckpointError(f"DBM checkpoint lacks array {e}") from e
-    except (ValueError, tf.errors.InvalidArgumentError) as e: raise CheckpointError(f"DBM checkpoint arrays do not fit this model: {e}") from e
 
 # %% ../nbs/04_dbm.ipynb #03498983
 def _rbm_multipliers(rbm) -> tuple[float, float]:
@@ -333,25 +270,12 @@ def from_rbms(cls: DBM, rbms, **kwargs):
     return cls(layers, weights=weights, biases=biases, masks=masks, **kwargs)
 
 # %% ../nbs/04_dbm.ipynb #56a87b95
-def _soft_rbm_class():
-    "An RBM subclass whose fit accepts probabilities in [0, 1] for Bernoulli visible units (features='mean')."
-    from bmprune.rbm import RBM
-    if "_SoftDataRBM" not in globals():
-        class _SoftDataRBM(RBM):
-            def _check_visible(self, X, name="X"):
-                if not isinstance(self.layers[0], Bernoulli): return super()._check_visible(X, name)
-                X = as_matrix(X, name, n_cols=self.sizes[0])
-                if X.min() < 0 or X.max() > 1: raise DataError(f"{name} must lie in [0, 1] for soft Bernoulli data")
-                return X
-        globals()["_SoftDataRBM"] = _SoftDataRBM
-    return globals()["_SoftDataRBM"]
-
 @patch
 def pretrain(self: DBM, X, rbm_kwargs=None, epochs: int | None = None, features: str = "sample",
              seed: int | None = None, verbose: bool | None = None, return_rbms: bool = False):
     "Greedy layer-wise RBM pretraining; sets this DBM's parameters (masks kept) and resets training. Returns self."
-    from bmprune.rbm import RBM
-    X = self._check_visible(X)
+    if not self._built(): self._fresh(as_matrix(X, "X").shape[1])
+    X = self.check_visible(X)
     n = self.n_layers - 1
     check_choice(features, {"sample", "mean"}, "features")
     if rbm_kwargs is None: rbm_kwargs = [{}] * n
@@ -363,14 +287,12 @@ def pretrain(self: DBM, X, rbm_kwargs=None, epochs: int | None = None, features:
     seed = self.seed if seed is None else check_int(seed, "seed", 0)
     verbose = self.verbose if verbose is None else bool(verbose)
     data, rbms, rng = X, [], np.random.default_rng([seed, 99])
-    for k in tqdm(range(n), desc="pretrain", disable=not verbose, leave=False):
-        soft = features == "mean" and k > 0
+    for k in progress(range(n), desc="pretrain", verbose=verbose):
         args = dict(dbm_first=n > 1 and k == 0, dbm_middle=0 < k < n - 1, dbm_last=n > 1 and k == n - 1,
                     masks=self.masks[k].numpy(), seed=seed + k, verbose=verbose)
         args.update(rbm_kwargs[k])
-        rbm = (_soft_rbm_class() if soft else RBM)(self.sizes[k], self.sizes[k + 1], self.layers[k], self.layers[k + 1], **args)
+        rbm = RBM(self.sizes[k], self.sizes[k + 1], self.layers[k], self.layers[k + 1], **args)
         rbm.fit(data, epochs=epochs)
-        if soft: rbm = RBM.from_rbm(rbm)
         rbms.append(rbm)
         if k < n - 1:
             p = rbm.transform(data)
@@ -385,5 +307,5 @@ def pretrain(self: DBM, X, rbm_kwargs=None, epochs: int | None = None, features:
 @patch(cls_method=True)
 def pretrained(cls: DBM, X, layers, sizes=None, rbm_kwargs=None, pretrain_epochs: int | None = None,
                features: str = "sample", **dbm_kwargs):
-    "Build a DBM (`dbm_kwargs`) and pretrain it greedily on `X`; train it further with `fit`."
+    "Build a DBM (`dbm_kwargs`) and pretrain it greedily on `X`; train it further with `partial_fit`."
     return cls(layers, sizes, **dbm_kwargs).pretrain(X, rbm_kwargs, pretrain_epochs, features)

@@ -7,19 +7,24 @@ Docs: https://bmprune.github.io/bmprune/evaluate.html.md"""
 
 # %% ../nbs/09_evaluate.ipynb #f52caa5a
 from __future__ import annotations
-import math
+import hashlib, json, math, re, time
+from pathlib import Path
 import numpy as np
 import tensorflow as tf
+from sklearn.base import BaseEstimator, ClassifierMixin
 from .core import *
+from .training import BoltzmannMachine
 
 # %% auto #0
-__all__ = ['hidden_features', 'feature_accuracy', 'train_digit_classifier', 'class_entropy', 'sample_quality', 'sample_report',
-           'bootstrap_entropy', 'count_active', 'layer_activity', 'log_likelihood_report']
+__all__ = ['LOGREG_SOLVERS', 'JUDGE_FORMAT', 'hidden_features', 'SoftmaxRegression', 'feature_report', 'feature_accuracy',
+           'train_digit_classifier', 'class_entropy', 'sample_quality', 'sample_report', 'data_digest', 'judge_key',
+           'cached_judge', 'bootstrap_entropy', 'count_active', 'layer_activity', 'log_likelihood_report']
 
 # %% ../nbs/09_evaluate.ipynb #c68a0416
 def hidden_features(model, X, layer: int | None = None) -> np.ndarray:
     "Features of `X` from `model.transform` (or `model(X)`); `layer` 1..L / -1 picks one hidden layer of a list."
     if model is None: out = X
+    elif isinstance(model, BoltzmannMachine): out = model.transform(X, layer=None)     # every hidden layer
     elif hasattr(model, "transform"): out = model.transform(X)
     elif callable(model): out = model(X)
     else: raise ConfigError(f"model must have a transform(X) method or be callable, got {type(model).__name__}")
@@ -35,38 +40,153 @@ def hidden_features(model, X, layer: int | None = None) -> np.ndarray:
     out = np.asarray(out.numpy() if hasattr(out, "numpy") else out)
     return as_matrix(out, "features")
 
-# %% ../nbs/09_evaluate.ipynb #cba18df6
-def _logreg(C, max_iter, solver, seed):
-    from sklearn.linear_model import LogisticRegression
-    return LogisticRegression(C=check_positive(C, "C"), max_iter=check_int(max_iter, "max_iter"), solver=solver,
-                              random_state=seed)
+# %% ../nbs/09_evaluate.ipynb #97381f4a
+@tf.function(input_signature=[tf.TensorSpec([None], tf.float64), tf.TensorSpec([None, None], tf.float32),
+                              tf.TensorSpec([None, None], tf.float64), tf.TensorSpec([None, None], tf.float64),
+                              tf.TensorSpec([None], tf.float64), tf.TensorSpec([], tf.float64)])
+def _softmax_fg(theta, X, Y, L, mu, lam):
+    "Objective and gradient at solver coordinates `theta` (compiled once for every shape)."
+    n, d, K = tf.cast(tf.shape(X)[0], tf.float64), tf.shape(X)[1], tf.shape(Y)[1]
+    W = tf.linalg.triangular_solve(L, tf.reshape(theta[:d * K], (d, K)), lower=True, adjoint=True)   # W = L^-T W~
+    b = theta[d * K:] - tf.linalg.matvec(W, mu, transpose_a=True)
+    Z = tf.cast(tf.matmul(X, tf.cast(W, tf.float32)), tf.float64) + b
+    lse = tf.reduce_logsumexp(Z, 1)
+    f = tf.reduce_mean(lse - tf.reduce_sum(Z * Y, 1)) + 0.5 * lam * tf.reduce_sum(W * W)
+    R = (tf.exp(Z - lse[:, None]) - Y) / n                  # d f / d Z
+    gb = tf.reduce_sum(R, 0)
+    gW = tf.cast(tf.matmul(X, tf.cast(R, tf.float32), transpose_a=True), tf.float64) + lam * W - mu[:, None] * gb
+    return f, tf.concat([tf.reshape(tf.linalg.triangular_solve(L, gW, lower=True), [-1]), gb], 0)
 
-def _fit_quiet(clf, X, y):
-    import warnings
-    from sklearn.exceptions import ConvergenceWarning
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return clf.fit(X, y)
+class _SoftmaxObjective:
+    "Objective and gradient of the L2 multinomial logistic regression in centred, whitened coordinates."
+    def __init__(self, X, yi, K, C, whiten=True):
+        n, d = X.shape
+        self.n, self.d, self.K, self.lam = n, d, K, 1.0 / (C * n)
+        self._X = tf.constant(X)                                  # float32 on TensorFlow's device
+        self.mu = tf.reduce_mean(self._X, 0).numpy().astype(np.float64)
+        if whiten: S = tf.matmul(self._X, self._X, transpose_a=True).numpy() / n - np.outer(self.mu, self.mu)
+        else: S = np.diag(tf.math.reduce_variance(self._X, 0).numpy())
+        self.L = np.linalg.cholesky(S.astype(np.float64) + self.lam * np.eye(d))   # covariance + penalty = L L^T
+        self._args = (self._X, tf.one_hot(yi, K, dtype=tf.float64), tf.constant(self.L), tf.constant(self.mu),
+                      tf.constant(self.lam, tf.float64))
+    def __call__(self, theta):
+        f, g = _softmax_fg(tf.constant(theta, tf.float64), *self._args)
+        return float(f), g.numpy()
+    def to_theta(self, W, b):
+        "Solver coordinates of `W` (d, K) and `b` (K,)."
+        return np.concatenate([(self.L.T @ W).ravel(), b + self.mu @ W])
+    def from_theta(self, theta):
+        "`(W, b)` of solver coordinates `theta`."
+        W = np.linalg.solve(self.L.T, theta[:self.d * self.K].reshape(self.d, self.K))
+        return W, theta[self.d * self.K:] - self.mu @ W
+
+# %% ../nbs/09_evaluate.ipynb #b4b13921
+LOGREG_SOLVERS = ("lbfgs", "legacy-sag")
 
 def _labels(y, n, name):
     y = np.asarray(y)
     if y.ndim != 1 or len(y) != n: raise ShapeError(f"{name} must be a 1-D array of {n} labels, got shape {y.shape}")
     return y
 
-def feature_accuracy(model, X_train, y_train, X_test, y_test, layer: int | None = None, C: float = 1.0,
-                     max_iter: int = 800, solver: str = "sag", seed: int = 0, return_classifier: bool = False):
-    "Test accuracy of a logistic regression trained on `model`'s hidden features (`model=None`: raw data)."
+def _sag(X, yi, C, max_iter, seed):
+    "The paper's solver: scikit-learn `sag`; returns `(W, b, iterations)`."
+    import warnings
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.exceptions import ConvergenceWarning
+    clf = LogisticRegression(C=C, solver="sag", max_iter=max_iter, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, yi)
+    return clf.coef_.T.astype(np.float64), clf.intercept_.astype(np.float64), int(np.max(clf.n_iter_))
+
+class SoftmaxRegression(ClassifierMixin, BaseEstimator):
+    "L2-regularised multinomial logistic regression (scikit-learn's objective), solved to convergence."
+    def __init__(self, C: float = 1.0,            # inverse L2 strength, as in scikit-learn (the intercept is not penalised)
+                 solver: str = "lbfgs",           # 'lbfgs' (TensorFlow, whitened) or 'legacy-sag' (the paper's sklearn sag)
+                 tol: float = 1e-5,               # lbfgs stops when the largest gradient entry is <= tol
+                 max_iter: int | None = None,     # iteration cap; None: 1000 for lbfgs, the paper's 800 for legacy-sag
+                 random_state: int = 0):          # seed of sag's sampling (lbfgs is deterministic)
+        self.C, self.solver, self.tol, self.max_iter, self.random_state = C, solver, tol, max_iter, random_state
+
+    def fit(self, X, y):
+        "Fit to features `X` (n, d) and labels `y` (n,); sets `coef_`, `intercept_`, `classes_` and the convergence report."
+        check_choice(self.solver, LOGREG_SOLVERS, "solver")
+        C, tol = check_positive(self.C, "C"), check_positive(self.tol, "tol")
+        max_iter = check_int(self.max_iter if self.max_iter is not None else (1000 if self.solver == "lbfgs" else 800), "max_iter")
+        X = as_matrix(X, "X")
+        classes, yi = np.unique(_labels(y, len(X), "y"), return_inverse=True)
+        if len(classes) < 2: raise DataError(f"y must hold at least 2 classes, got {classes.tolist()}")
+        t0 = time.perf_counter()
+        obj = _SoftmaxObjective(X, yi, len(classes), C)
+        if self.solver == "lbfgs":
+            from scipy.optimize import minimize
+            r = minimize(obj, np.zeros(obj.d * obj.K + obj.K), jac=True, method="L-BFGS-B",
+                         options=dict(maxiter=max_iter, gtol=tol, ftol=1e-12, maxcor=20))
+            theta, self.n_iter_, self.converged_, self.message_ = r.x, int(r.nit), bool(r.success), str(r.message)
+        else:
+            W, b, self.n_iter_ = _sag(X, yi, C, max_iter, self.random_state)
+            theta, self.converged_ = obj.to_theta(W, b), self.n_iter_ < max_iter
+            self.message_ = "sag converged (sklearn tol)" if self.converged_ else f"sag stopped at max_iter={max_iter}"
+        f, g = obj(theta)
+        W, b = obj.from_theta(theta)
+        self.classes_, self.n_features_in_, self.coef_, self.intercept_ = classes, obj.d, W.T.copy(), b
+        self.grad_max_, self.objective_, self.fit_seconds_ = float(np.abs(g).max()), f, time.perf_counter() - t0
+        return self
+
+    def convergence(self) -> dict:
+        "Iterations, final largest |gradient| (solver coordinates), converged flag, objective and seconds of the fit."
+        return dict(iterations=self.n_iter_, grad_max=self.grad_max_, converged=self.converged_,
+                    objective=self.objective_, seconds=self.fit_seconds_)
+
+    def decision_function(self, X):
+        "Class scores `X @ coef_.T + intercept_`."
+        return as_matrix(X, "X", n_cols=self.n_features_in_).astype(np.float64) @ self.coef_.T + self.intercept_
+
+    def predict_proba(self, X):
+        "Class probabilities: the softmax of the scores."
+        Z = self.decision_function(X)
+        P = np.exp(Z - Z.max(1, keepdims=True))
+        return P / P.sum(1, keepdims=True)
+
+    def predict(self, X):
+        "The most probable class of each row."
+        return self.classes_[np.argmax(self.decision_function(X), 1)]
+
+# %% ../nbs/09_evaluate.ipynb #cba18df6
+def feature_report(model, X_train, y_train, X_test, y_test,
+                   layer: int | None = None,      # hidden layer (see `hidden_features`); None: the only / all layers
+                   C: float = 1.0,                # inverse L2 strength of the logistic regression
+                   solver: str = "lbfgs",         # 'lbfgs' or the paper's 'legacy-sag'
+                   tol: float = 1e-5,             # convergence tolerance of lbfgs (largest gradient entry)
+                   max_iter: int | None = None,   # iteration cap (None: the solver's default)
+                   seed: int = 0) -> dict:        # seed of sag
+    "Accuracy of a logistic regression on `model`'s hidden features (`model=None`: raw data), with convergence and timings."
+    t0 = time.perf_counter()
     Ftr, Fte = hidden_features(model, X_train, layer), hidden_features(model, X_test, layer)
     ytr, yte = _labels(y_train, len(Ftr), "y_train"), _labels(y_test, len(Fte), "y_test")
-    clf = _fit_quiet(_logreg(C, max_iter, solver, seed), Ftr, ytr)
+    t1 = time.perf_counter()
+    clf = SoftmaxRegression(C=C, solver=solver, tol=tol, max_iter=max_iter, random_state=seed).fit(Ftr, ytr)
     acc = float(clf.score(Fte, yte))
-    return (acc, clf) if return_classifier else acc
+    c = clf.convergence()
+    return dict(accuracy=acc, iterations=c["iterations"], grad_max=c["grad_max"], converged=c["converged"],
+                seconds_features=t1 - t0, seconds_fit=time.perf_counter() - t1, classifier=clf)
+
+def feature_accuracy(model, X_train, y_train, X_test, y_test, layer: int | None = None, C: float = 1.0,
+                     solver: str = "lbfgs", tol: float = 1e-5, max_iter: int | None = None, seed: int = 0,
+                     return_classifier: bool = False):
+    "Test accuracy of a logistic regression on `model`'s hidden features (`feature_report`'s number; and the classifier)."
+    r = feature_report(model, X_train, y_train, X_test, y_test, layer, C, solver, tol, max_iter, seed)
+    return (r["accuracy"], r["classifier"]) if return_classifier else r["accuracy"]
 
 # %% ../nbs/09_evaluate.ipynb #ccc351b6
-def train_digit_classifier(X, y, C: float = 0.1, seed: int = 4444, max_iter: int = 800, solver: str = "sag"):
-    "The paper's sample judge: a multinomial logistic regression on real binarised digits (C = 0.1)."
-    X = as_matrix(X, "X")
-    return _fit_quiet(_logreg(C, max_iter, solver, seed), X, _labels(y, len(X), "y"))
+def train_digit_classifier(X, y,
+                           C: float = 0.1,                # inverse L2 strength (the paper's 0.1)
+                           seed: int = 4444,              # the paper's seed (only legacy-sag uses it)
+                           max_iter: int | None = None,   # iteration cap (None: the solver's default)
+                           solver: str = "lbfgs",         # 'lbfgs' or the paper's 'legacy-sag'
+                           tol: float = 1e-5) -> SoftmaxRegression:   # lbfgs tolerance
+    "The paper's sample judge: a multinomial logistic regression on real binarised digits, solved to convergence."
+    return SoftmaxRegression(C=C, solver=solver, tol=tol, max_iter=max_iter, random_state=seed).fit(as_matrix(X, "X"), y)
 
 def class_entropy(counts) -> float:
     "Entropy (nats) of the class histogram `counts` (0 log 0 = 0)."
@@ -95,11 +215,75 @@ def sample_quality(samples, classifier, threshold: float = 0.9) -> dict:
 
 # %% ../nbs/09_evaluate.ipynb #ed14d558
 def sample_report(model, classifier, n: int = 1000, n_steps: int = 200, seed=0, threshold: float = 0.9, **sample_kwargs) -> dict:
-    "Draw `n` samples from `model` and return `sample_quality` of them (plus the samples' mean activity)."
+    "Draw `n` samples from `model` and return `sample_quality` of them (plus mean activity and seconds per phase)."
+    t0 = time.perf_counter()
     S = np.asarray(model.sample(check_int(n, "n"), n_steps=n_steps, seed=seed, **sample_kwargs))
+    t1 = time.perf_counter()
     out = sample_quality(S, classifier, threshold)
-    out["sample_activity"] = float(S.mean())
+    out.update(sample_activity=float(S.mean()), seconds_sampling=t1 - t0, seconds_judge=time.perf_counter() - t1)
     return out
+
+# %% ../nbs/09_evaluate.ipynb #57075154
+JUDGE_FORMAT = 1
+
+def data_digest(*arrays) -> str:
+    "SHA-256 of the dtypes, shapes and bytes of `arrays`."
+    h = hashlib.sha256()
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.dtype.str}{a.shape}".encode()); h.update(a.tobytes())
+    return h.hexdigest()
+
+def judge_key(X, y, name: str, preprocessing=None, seed: int = 4444, C: float = 0.1, solver: str = "lbfgs",
+              tol: float = 1e-5, max_iter: int | None = None) -> str:
+    "The cache key of a judge: digest of dataset name, preprocessing, solver settings, seed and data."
+    spec = dict(format=JUDGE_FORMAT, name=str(name), preprocessing=preprocessing or {}, seed=int(seed), C=float(C),
+                solver=str(solver), tol=float(tol), max_iter=max_iter, data=data_digest(X, y))
+    return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:24]
+
+def _save_classifier(clf, path):
+    meta = json.dumps(dict(params=clf.get_params(), convergence=clf.convergence(), message=clf.message_))
+    with atomic_write(path, "wb") as f:
+        np.savez(f, coef=clf.coef_, intercept=clf.intercept_, classes=clf.classes_, meta=np.array(meta))
+
+def _load_classifier(path) -> SoftmaxRegression:
+    with np.load(path, allow_pickle=False) as a:
+        meta = json.loads(str(a["meta"]))
+        clf = SoftmaxRegression(**meta["params"])
+        clf.coef_, clf.intercept_, clf.classes_ = a["coef"], a["intercept"], a["classes"]
+    c = meta["convergence"]
+    clf.n_features_in_, clf.message_ = clf.coef_.shape[1], meta["message"]
+    clf.n_iter_, clf.grad_max_, clf.converged_, clf.objective_, clf.fit_seconds_ = (
+        c["iterations"], c["grad_max"], c["converged"], c["objective"], c["seconds"])
+    return clf
+
+def cached_judge(X, y,
+                 name: str,                      # dataset name (part of the key and of the file name)
+                 preprocessing=None,             # dict of the dataset's preprocessing options (part of the key)
+                 seed: int = 4444,               # the judge's seed (the paper's 4444)
+                 C: float = 0.1,                 # inverse L2 strength (the paper's 0.1)
+                 solver: str = "lbfgs",          # 'lbfgs' or 'legacy-sag'
+                 tol: float = 1e-5,              # lbfgs tolerance
+                 max_iter: int | None = None,    # iteration cap (None: the solver's default)
+                 cache_dir=None) -> SoftmaxRegression:   # folder of `judges/` (None: `bmprune.data.data_home()`)
+    "The sample judge for these digits: loaded from the cache, or trained once and cached atomically."
+    if cache_dir is None:
+        from bmprune.data import data_home
+        cache_dir = data_home()
+    X = as_matrix(X, "X")
+    key = judge_key(X, y, name, preprocessing, seed, C, solver, tol, max_iter)
+    path = Path(cache_dir) / "judges" / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', str(name))}-{key}.npz"
+    if path.exists():
+        try:
+            clf = _load_classifier(path)
+            clf.cache_path_, clf.cache_hit_ = path, True
+            return clf
+        except (OSError, ValueError, KeyError, TypeError): pass         # unreadable: train again and replace it
+    clf = train_digit_classifier(X, y, C=C, seed=seed, max_iter=max_iter, solver=solver, tol=tol)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _save_classifier(clf, path)
+    clf.cache_path_, clf.cache_hit_ = path, False
+    return clf
 
 # %% ../nbs/09_evaluate.ipynb #d5ee87e0
 def bootstrap_entropy(counts, sizes, n_boot: int = 10000, seed=0) -> tuple[np.ndarray, np.ndarray]:
@@ -137,10 +321,10 @@ def log_likelihood_report(model, X_test, X_train=None, method: str = "auto", max
                           n_runs: int = 100, n_betas: int = 10000, seed=0, **ais_kwargs) -> dict:
     "Test (and train) log-likelihood per example: exact by enumeration when possible, else AIS (+ ELBO for DBMs)."
     check_choice(method, {"auto", "exact", "ais", "none"}, "log-likelihood method")
-    if not hasattr(model, "_check_visible"): raise ConfigError(f"log_likelihood_report needs a Stack (RBM, DBM); got {type(model).__name__}")
+    if not hasattr(model, "check_visible"): raise ConfigError(f"log_likelihood_report needs a Stack (RBM, DBM); got {type(model).__name__}")
     from bmprune import partition as P
-    sets = {"test": model._check_visible(X_test, "X_test")}
-    if X_train is not None: sets["train"] = model._check_visible(X_train, "X_train")
+    sets = {"test": model.check_visible(X_test, "X_test")}
+    if X_train is not None: sets["train"] = model.check_visible(X_train, "X_train")
     out = {"method": method}
     if method == "none": return out
     if method == "exact" or (method == "auto" and P.enumerable_parity(model)[1] <= max_log2_states):

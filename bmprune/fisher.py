@@ -32,7 +32,7 @@ def model_samples(stack, n: int = 1000, n_steps: int = 200, seed=0, init=None, s
     return [np.asarray(s.numpy(), NP_DTYPE) for s in states]
 
 def check_samples(stack, samples) -> list[np.ndarray]:
-    "Validate model samples: one 2-D array per layer of `stack`, equal row counts (>= 2), valid states."
+    "Validate samples: one 2-D array per layer of `stack`, equal row counts (>= 2), states or means (e.g. in [0, 1])."
     if not isinstance(samples, (list, tuple)) or len(samples) != stack.n_layers:
         got = len(samples) if isinstance(samples, (list, tuple)) else type(samples).__name__
         raise ShapeError(f"samples must be a list with one array per layer ({stack.n_layers}), got {got}")
@@ -206,7 +206,8 @@ def fi_variance(stack, samples=None, *, times_w2: bool = False, n_samples: int =
     out = []
     for k, X, Y in _stack_pairs(stack, samples, n_samples, n_steps, seed):
         Lx, Ly = stack.layers[k], stack.layers[k + 1]
-        F = pair_variance(_weight_stat(Lx, X), _weight_stat(Ly, Y), binary=Lx.binary and Ly.binary)
+        binary = None if Lx.binary and Ly.binary else False     # None: binary layers may still hold probability data
+        F = pair_variance(_weight_stat(Lx, X), _weight_stat(Ly, Y), binary=binary)
         out.append(_finish(stack, k, F, times_w2))
     return out
 

@@ -58,8 +58,12 @@ class Layer:
     def states(self) -> np.ndarray:
         "All states of the layer, one per row (only for small discrete layers)."
         raise BMError(f"{self!r} has continuous states and cannot be enumerated")
-    def validate(self, X: np.ndarray, name: str = "X") -> np.ndarray:
-        "Check that data rows are valid states of this layer (shape checked by the caller)."
+    def validate(self, X: np.ndarray, # finite 2-D data (from `as_matrix`)
+                 name: str = "X", # its name in messages
+                 states: bool = False, # require states of the layer (e.g. 0/1), not just means (e.g. probabilities)
+                 who: str | None = None, # the function that needs states, named in the message
+                ) -> np.ndarray:
+        "Check that data rows are means (default) or states (`states=True`) of this layer."
         if X.shape[1] != self.size: raise ShapeError(f"{name} must have {self.size} columns for {self!r}, got shape {X.shape}")
         return X
 
@@ -85,7 +89,9 @@ class Bernoulli(Layer):
     def states(self):
         n = np.arange(2 ** self.size, dtype=np.int64)[:, None]
         return ((n >> np.arange(self.size)[::-1]) & 1).astype(NP_DTYPE)
-    def validate(self, X, name="X"): return check_binary(super().validate(X, name), name)
+    def validate(self, X, name="X", states=False, who=None):
+        X = check_unit_interval(super().validate(X, name), name)
+        return check_binary(X, name, who) if states else X
 
 # %% ../nbs/01_layers.ipynb #dca9e632
 class Multinomial(Layer):
@@ -123,12 +129,14 @@ class Multinomial(Layer):
     def states(self):
         eye = np.eye(self.group, dtype=NP_DTYPE)
         return np.array([np.concatenate(c) for c in itertools.product(eye, repeat=self.n_groups)], NP_DTYPE)
-    def validate(self, X, name="X"):
-        X = check_binary(super().validate(X, name), name)
-        sums = X.reshape(len(X), self.n_groups, self.group).sum(-1)
-        if np.any(sums != 1):
-            raise DataError(f"{name} must be one-hot in every group of {self.group} units for {self!r}; "
-                            f"{int((sums != 1).sum())} group(s) have a different number of active units")
+    def validate(self, X, name="X", states=False, who=None):
+        X = check_unit_interval(super().validate(X, name), name)
+        if states: check_binary(X, name, who)
+        bad = np.abs(X.reshape(len(X), self.n_groups, self.group).sum(-1, dtype=np.float64) - 1) > 1e-4
+        if np.any(bad):
+            what = "one-hot" if states else "one-hot or a probability vector (summing to 1)"
+            raise DataError(f"{name} must be {what} in every group of {self.group} units for {self!r}; "
+                            f"{int(bad.sum())} group(s) are not")
         return X
 
 # %% ../nbs/01_layers.ipynb #034d5a23

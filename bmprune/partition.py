@@ -15,7 +15,7 @@ from .layers import *
 from .stack import *
 from .stack import _layers_key
 from dataclasses import dataclass
-from tqdm.auto import tqdm
+from .monitor import progress
 
 # %% auto #0
 __all__ = ['enumerable_parity', 'exact_log_z', 'exact_log_likelihood', 'beta_schedule', 'base_rate_biases', 'base_log_z',
@@ -91,8 +91,8 @@ def _even_hidden_bits(stack) -> float:
     return sum(stack.layers[k].log_n_states() for k in range(2, stack.n_layers, 2))
 
 def exact_log_likelihood(stack, X, log_z: float | None = None, per_example: bool = False):
-    "Exact mean (or per-example) log p(v) of data `X` under a stack small enough to enumerate."
-    X = stack._check_visible(X)
+    "Exact mean (or per-example) log p(v) of data `X` (states, e.g. 0/1) under a stack small enough to enumerate."
+    X = stack.check_visible(X, states=True, who="exact_log_likelihood")
     if log_z is None: log_z = exact_log_z(stack)
     bits = _even_hidden_bits(stack)
     rows = 4096 if bits == 0 else int(max(1, min(4096, 2 ** 18 // 2 ** min(bits, 18))))   # bounded memory
@@ -123,7 +123,7 @@ def base_rate_biases(stack, data=None) -> list[np.ndarray]:
     "Biases of the AIS base-rate model: visible bias matching the data's visible means (zeros without data), others 0."
     b0 = [np.zeros(L.size, np.float64) for L in stack.layers]
     if data is not None:
-        X = stack._check_visible(data, "data")
+        X = stack.check_visible(data, "data")
         b0[0] = np.asarray(stack.layers[0].bias_for_mean(X.astype(np.float64).mean(0)), np.float64)
     return b0
 
@@ -239,7 +239,7 @@ def ais_log_z(stack, data=None, n_runs: int = 100, betas=None, n_betas: int | No
     xs = [layers[j].sample(layers[j].mean(tf.zeros([n_runs, layers[j].size], dtype), tf.cast(b0[j], dtype)), rng) for j in odd]
     logw = tf.zeros([n_runs], tf.float64)
     Wc, bt, K = [tf.cast(w, dtype) for w in W64], tf.constant(betas), len(betas) - 1
-    with tqdm(total=K, desc="AIS", disable=not verbose, leave=False) as bar:
+    with progress(total=K, desc="AIS", verbose=verbose) as bar:
         for start in range(1, K + 1, chunk):
             stop = min(start + chunk, K + 1)
             xs, logw = fn(Wc, b0, b64, bt, xs, logw, tf.constant(start), tf.constant(stop))
@@ -249,8 +249,8 @@ def ais_log_z(stack, data=None, n_runs: int = 100, betas=None, n_betas: int | No
 
 # %% ../nbs/05_partition.ipynb #3f522eea
 def elbo_log_pstar(stack, X, n_iter: int = 50, tol: float = 1e-7, batch_size: int = 4096) -> np.ndarray:
-    "Per-example mean-field lower bound on log p*(v) = log p(v) + log Z (float64)."
-    X = stack._check_visible(X)
+    "Per-example mean-field lower bound on log p*(v) = log p(v) + log Z (float64); for probability data, minus the variational free energy."
+    X = stack.check_visible(X)
     W, b = stack.params(tf.float64)
     n_gauss = sum(L.size for L in stack.layers[1:] if isinstance(L, Gaussian))
     out = []
@@ -263,7 +263,8 @@ def elbo_log_pstar(stack, X, n_iter: int = 50, tol: float = 1e-7, batch_size: in
     return np.concatenate(out)
 
 def elbo(stack, X, log_z: float | None = None, n_iter: int = 50, tol: float = 1e-7, **ais_kwargs) -> np.ndarray:
-    "Per-example variational lower bound on log p(v); `log_z` exact when enumerable, else from AIS on `X`."
+    "Per-example variational lower bound on log p(v) of states `X`; `log_z` exact when enumerable, else from AIS on `X`."
+    X = stack.check_visible(X, states=True, who="elbo")
     if log_z is None: log_z = estimate_log_z(stack, data=ais_kwargs.pop("data", X), **ais_kwargs)
     return elbo_log_pstar(stack, X, n_iter, tol) - log_z
 
@@ -282,7 +283,7 @@ def log_likelihood(model, X, log_z: float | None = None, method: str = "auto", p
                    max_log2_states: float = 20, n_iter: int = 50, tol: float = 1e-7, **ais_kwargs):
     "Mean (or per-example) log p(v): exact when enumerable, else exact log p*(v) - AIS log Z (RBMs) or the ELBO (DBMs)."
     check_choice(method, ("auto", "exact", "ais", "elbo"), "log-likelihood method")
-    X = model._check_visible(X)
+    X = model.check_visible(X, states=True, who="log_likelihood")
     if method == "auto":
         small_z = enumerable_parity(model)[1] <= max_log2_states
         method = "exact" if small_z and _pstar_enumerable(model) else "ais" if _pstar_enumerable(model) else "elbo"

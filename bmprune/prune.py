@@ -21,7 +21,7 @@ from .fisher import *
 
 # %% auto #0
 __all__ = ['CRITERIA', 'Criterion', 'register_criterion', 'get_criterion', 'criterion_scores', 'next_masks', 'prune', 'Reduction',
-           'remove_dead_units', 'receptive_field_mask', 'prune_and_retrain']
+           'remove_dead_units', 'receptive_field_mask', 'prune_session', 'prune_and_retrain']
 
 # %% ../nbs/07_prune.ipynb #3e7ded0d
 class Criterion(NamedTuple):
@@ -276,6 +276,30 @@ def _row(model, session, criterion, fraction, seconds, removal=None):
                 "log_z_shift": 0.0 if removal is None else float(removal.log_z_shift), "seconds": float(seconds)})
     return row
 
+def prune_session(model, # the stack to prune (masked in place)
+                  criterion: str, # a name of `CRITERIA`
+                  fraction, # of the active weights to remove: one number, or one per weight matrix
+                  retrain=None, # `retrain(model) -> model` for the reduced model (None: no retraining)
+                  *,
+                  seed: int = 0, # seed of the criterion's chains and of tie-breaking
+                  samples=None, # model samples of all layers for criteria that need them (None: fresh chains)
+                  n_samples: int = 1000, # fresh chains for the criterion
+                  n_steps: int = 200, # Gibbs sweeps per chain
+                  scope: str = "per_matrix", # see `prune`
+                  remove_units: bool = True, # remove the units left without connections
+                  unit_rule: str = "input", # which units count as dead (see `remove_dead_units`)
+                  tie_break: str = "random", # how equal scores are ordered (see `next_masks`)
+                  legacy_percentile: bool = False, # the reference's percentile rule (see `next_masks`)
+                  **options, # options of the criterion
+                 ):
+    "One session: score -> mask -> (remove dead units) -> `retrain(model)`; returns `(model, Reduction or None)`."
+    prune(model, criterion, fraction, samples, scope=scope, seed=seed, n_samples=n_samples, n_steps=n_steps,
+          tie_break=tie_break, legacy_percentile=legacy_percentile, **options)
+    removal = remove_dead_units(model, unit_rule) if remove_units else None
+    if removal is not None: model = removal.model
+    if retrain is not None: model = retrain(model)
+    return model, removal
+
 def prune_and_retrain(model, X, criterion: str, fraction, sessions: int, retrain_epochs: int, n_samples: int = 1000,
                       n_steps: int = 200, *, scope: str = "per_matrix", remove_units: bool = True,
                       unit_rule: str = "input", seed: int = 0, tie_break: str = "random",
@@ -285,22 +309,22 @@ def prune_and_retrain(model, X, criterion: str, fraction, sessions: int, retrain
     retrain_epochs = check_int(retrain_epochs, "retrain_epochs", 0)
     _frac_list(fraction, len(model.W), scope); check_choice(unit_rule, {"isolated", "input", "reference"}, "unit_rule")
     if retrain_epochs > 0:
-        for meth in ("fit", "reset_training"):
+        for meth in ("partial_fit", "reset_training"):
             if not callable(getattr(model, meth, None)):
                 raise ConfigError(f"retraining needs a model with `{meth}`; {type(model).__name__} has none (use retrain_epochs=0)")
+    def retrain(m):                                    # restart momentum and schedules, then train again
+        m.reset_training(); m.partial_fit(X, epochs=retrain_epochs)      # continue (a `fit` would start afresh)
+        return m
+    retrain = retrain if retrain_epochs > 0 else None
     frac_label = fraction if np.ndim(fraction) == 0 else list(fraction)
     rows = [_row(model, 0, criterion, frac_label, 0.0)]
     for s in range(1, sessions + 1):
         t0 = time.perf_counter()
         sseed = int(np.random.SeedSequence([int(seed), s]).generate_state(1)[0] % (2**31 - 1))
         samples = sampler(model, sseed) if sampler is not None and get_criterion(criterion).needs_samples else None
-        prune(model, criterion, fraction, samples, scope=scope, seed=sseed, n_samples=n_samples, n_steps=n_steps,
-              tie_break=tie_break, legacy_percentile=legacy_percentile, **options)
-        removal = None
-        if remove_units:
-            removal = remove_dead_units(model, unit_rule); model = removal.model
-        if retrain_epochs > 0:
-            model.reset_training(); model.fit(X, epochs=retrain_epochs)
+        model, removal = prune_session(model, criterion, fraction, retrain, seed=sseed, samples=samples, n_samples=n_samples,
+                                       n_steps=n_steps, scope=scope, remove_units=remove_units, unit_rule=unit_rule,
+                                       tie_break=tie_break, legacy_percentile=legacy_percentile, **options)
         rows.append(_row(model, s, criterion, frac_label, time.perf_counter() - t0, removal))
         if callback is not None: callback(s, model, rows[-1])
     return model, pd.DataFrame(rows)

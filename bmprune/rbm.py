@@ -10,15 +10,16 @@ Docs: https://bmprune.github.io/bmprune/rbm.html.md"""
 from __future__ import annotations
 import numpy as np
 import tensorflow as tf
+from fastcore.basics import patch
 from .core import *
 from .layers import *
 from .stack import *
 from .training import *
-from fastcore.basics import patch
-from tqdm.auto import tqdm
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.exceptions import NotFittedError
 
 # %% auto #0
-__all__ = ['MAX_CHUNK', 'RBM', 'drop_visible', 'mean_bias_stat']
+__all__ = ['drop_visible', 'BMEstimator', 'RBM']
 
 # %% ../nbs/03_rbm.ipynb #2e206109
 def _as_layer(spec, n: int, what: str) -> Layer:
@@ -34,69 +35,171 @@ def _array_json(x):
     if isinstance(x, str) or np.ndim(x) == 0: return x if isinstance(x, str) else float(x)
     return np.asarray(x, np.float64).tolist()
 
+def drop_visible(v, # visible batch
+                 keep, # probability that an entry is kept
+                 rng: tf.random.Generator, # the generator to draw from
+                 rescale: bool = False, # divide kept entries by `keep` (real-valued units)
+                ):
+    "Keep each entry of `v` with probability `keep`, zero it otherwise."
+    m = tf.cast(rng.uniform(tf.shape(v), dtype=v.dtype) < keep, v.dtype)
+    return v * m / keep if rescale else v * m
+
+# %% ../nbs/03_rbm.ipynb #08ea4d1e
+class BMEstimator(TransformerMixin, BaseEstimator):
+    "scikit-learn's estimator protocol for a Boltzmann machine whose visible size may come from the data."
+    def _record(self, args: dict):
+        "Store the constructor's arguments as given (not as tracked TensorFlow attributes)."
+        object.__setattr__(self, "_params", {k: v for k, v in args.items() if k not in ("self", "__class__")})
+    def get_params(self, deep: bool = True) -> dict:
+        "The constructor's arguments, as given."
+        return dict(self._params)
+    def set_params(self, **params):
+        "Change constructor arguments; a built model is rebuilt as constructed (its training is discarded)."
+        bad = sorted(set(params) - set(self._params))
+        if bad: raise ValueError(f"Invalid parameter(s) {bad} for estimator {type(self).__name__}. "
+                                 f"Valid parameters are: {sorted(self._params)!r}.")
+        built = self._built()
+        self._params.update(params)
+        if built: self._fresh(self.sizes[0] if self._visible_size() is None else self._visible_size(), rebuild=True)
+        return self
+    def _built(self) -> bool: return "layers" in self.__dict__
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        if "_fns" in state: state["_fns"] = {}              # compiled functions are rebuilt on demand
+        return state
+    def __sklearn_is_fitted__(self) -> bool: return self._built()
+    def __repr__(self): return Stack.__repr__(self) if self._built() else BaseEstimator.__repr__(self)
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]      # features and scores are float32 (the training dtype)
+        return tags
+
+    def _need_built(self, what: str):
+        if not self._built():
+            raise NotFittedError(f"this {type(self).__name__} has no visible layer yet (its size comes from the data): "
+                                 f"call fit(X) before {what}")
+    def _fresh(self, n_visible: int, rebuild: bool = False):
+        "Go back to the model as constructed, with `n_visible` visible units (in place when the shapes allow it)."
+        params, new = self._params, type(self)(**self._build_params(n_visible))
+        if not rebuild and self._built() and self.layers == new.layers:
+            for dst, src in zip(list(self.W) + list(self.b) + list(self.masks), list(new.W) + list(new.b) + list(new.masks)):
+                dst.assign(src)                             # compiled functions keep their variables: no retracing
+            self._set_extra_arrays(new._extra_arrays()); self.diverged_ = None
+        else:
+            self.__dict__.update(new.__dict__); object.__setattr__(self, "_params", params)
+        self.n_features_in_ = n_visible
+        return self
+
+    def fit(self, X, # visible training data, shape (n, n_features)
+            y=None, # ignored (scikit-learn pipelines pass labels)
+            *, epochs: int | None = None, # epochs to train (default: the constructor's `epochs`)
+           ):
+        "Train afresh (or, with `warm_start=True`, continue) for `epochs` epochs on `X`; returns self."
+        X = as_matrix(X, "X")
+        if not (self._params.get("warm_start") and self._built()):
+            self._fresh(X.shape[1] if self._visible_size() is None else self._visible_size())
+        return super().fit(X, epochs=epochs)
+
+    def partial_fit(self, X, # visible training data
+                    y=None, # ignored
+                    *, epochs: int = 1, # more epochs to train
+                   ):
+        "Continue training from the current state for `epochs` more epochs (default one); returns self."
+        X = as_matrix(X, "X")
+        if not self._built(): self._fresh(X.shape[1] if self._visible_size() is None else self._visible_size())
+        return super().fit(X, epochs=check_int(epochs, "epochs", 0))
+
 # %% ../nbs/03_rbm.ipynb #a8f49594
-class RBM(Stack):
+class RBM(BMEstimator, BoltzmannMachine):
     "Restricted Boltzmann machine (visible `layers[0]`, hidden `layers[1]`) trained by CD-k or PCD."
-    def __init__(self, n_visible: int, n_hidden: int, visible="bernoulli", hidden="bernoulli", *,
-                 learning_rate=0.01, momentum=0.0, n_gibbs_steps=1, persistent: bool = False, n_particles=None,
-                 batch_size: int = 10, epochs: int = 10, l2: float = 0.0, dropout=None,
-                 sparsity_target: float = 0.1, sparsity_cost: float = 0.0, sparsity_damping: float = 0.9,
-                 sample_v_states: bool = True, sample_h_states: bool = True, init_std: float = 0.01,
-                 vb_init="data", hb_init=0.0, weights=None, biases=None, masks=None,
-                 dbm_first: bool = False, dbm_last: bool = False, dbm_middle: bool = False,
-                 legacy_momentum: bool = False, legacy_schedule: bool = False, log_dir=None,
-                 seed: int = 0, verbose: bool = True, name=None):
+    def __init__(self, n_visible: int | None = None, # number of visible units (None: from the data at `fit`)
+                 n_hidden: int = 100, # number of hidden units
+                 visible="bernoulli", # visible layer: type name, config dict or `Layer`
+                 hidden="bernoulli", # hidden layer: type name, config dict or `Layer`
+                 *, learning_rate=0.01, # scalar or per-epoch list
+                 momentum=0.0, # scalar or per-epoch list, in [0, 1)
+                 n_gibbs_steps=1, # k of CD-k / PCD-k (scalar or per-epoch list)
+                 persistent: bool = False, # PCD: persistent chains instead of chains restarted at the data
+                 n_particles=None, # number of PCD chains (default: batch_size)
+                 batch_size: int = 10, # rows per update
+                 epochs: int = 10, # epochs of `fit` when it is not told
+                 l2: float = 0.0, # weight decay on W
+                 dropout=None, # probability that a visible unit is kept in training (None: no dropout)
+                 sparsity_target=0.1, # target activity of the hidden units (scalar or per-unit vector)
+                 sparsity_cost=0.0, # weight of the sparsity penalty (0: off)
+                 sparsity_damping: float = 0.9, # damping of the running activity estimate
+                 max_norm=None, # largest norm of a column of W (None: no limit)
+                 sample_v_states: bool = True, # chain visible states are samples (else means)
+                 sample_h_states: bool = True, # chain hidden states are samples (else means)
+                 init_std: float = 0.01, # standard deviation of the initial weights
+                 vb_init="data", # visible bias: 'data' (from the data mean at the first fit), a number or an array
+                 hb_init=0.0, # hidden bias: a number or an array
+                 weights=None, biases=None, masks=None, # initial W, (visible, hidden) biases, mask of W
+                 dbm_first: bool = False, # DBM pretraining: double the up-pass
+                 dbm_last: bool = False, # DBM pretraining: double the down-pass
+                 dbm_middle: bool = False, # DBM pretraining: double both
+                 shuffle: bool = True, # reshuffle the rows every epoch (by (seed, epoch))
+                 legacy_momentum: bool = False, # the reference's momentum form (bug #1)
+                 legacy_schedule: bool = False, # the reference's schedule indexing (bug #2)
+                 log_dir=None, # TensorBoard folder (None: no summaries)
+                 seed: int = 0, # seeds the weights, the Gibbs chains and the shuffles
+                 verbose: bool = True, # show progress
+                 warm_start: bool = False, # `fit` continues from the current state instead of starting afresh
+                 name=None):
+        self._record(locals())
+        if n_visible is None and weights is not None:      # the visible size is known from the weights
+            n_visible = np.shape(weights[0] if isinstance(weights, (list, tuple)) else weights)[0]
+        if n_visible is not None: self._build(n_visible)
+
+    def _visible_size(self): return self._params["n_visible"]
+    def _build_params(self, n_visible: int) -> dict: return {**self._params, "n_visible": n_visible}
+
+    def _build(self, n_visible):
+        "Create the layers, parameters and training state from the recorded arguments."
+        p = self._params
+        (n_hidden, visible, hidden, learning_rate, momentum, n_gibbs_steps, persistent, n_particles, batch_size, epochs,
+         l2, dropout, sparsity_target, sparsity_cost, sparsity_damping, max_norm, sample_v_states, sample_h_states,
+         init_std, vb_init, hb_init, weights, biases, masks, dbm_first, dbm_last, dbm_middle, shuffle, legacy_momentum,
+         legacy_schedule, log_dir, seed, verbose, name) = (p[k] for k in (
+            "n_hidden", "visible", "hidden", "learning_rate", "momentum", "n_gibbs_steps", "persistent", "n_particles",
+            "batch_size", "epochs", "l2", "dropout", "sparsity_target", "sparsity_cost", "sparsity_damping", "max_norm",
+            "sample_v_states", "sample_h_states", "init_std", "vb_init", "hb_init", "weights", "biases", "masks",
+            "dbm_first", "dbm_last", "dbm_middle", "shuffle", "legacy_momentum", "legacy_schedule", "log_dir", "seed",
+            "verbose", "name"))
         n_visible, n_hidden = check_int(n_visible, "n_visible"), check_int(n_hidden, "n_hidden")
         Lv, Lh = _as_layer(visible, n_visible, "visible"), _as_layer(hidden, n_hidden, "hidden")
         self.seed = check_int(seed, "seed", 0)
-        # --- hyperparameters (validated here, so that `fit` fails early and clearly)
-        self.learning_rate = check_schedule(learning_rate, "learning_rate")
-        self.momentum = check_schedule(momentum, "momentum", allow_zero=True)
-        if any(m >= 1 for m in self.momentum): raise ConfigError(f"momentum must be in [0, 1), got {momentum!r}")
-        self.n_gibbs_steps = check_schedule(n_gibbs_steps, "n_gibbs_steps", integer=True)
-        self.batch_size = check_int(batch_size, "batch_size")
-        self.epochs = check_int(epochs, "epochs", 0)
         self.persistent = bool(persistent)
-        self.n_particles = self.batch_size if n_particles is None else check_int(n_particles, "n_particles")
-        self.l2 = check_positive(l2, "l2", allow_zero=True)
         if dropout is not None and not (isinstance(dropout, (int, float, np.floating, np.integer)) and 0 < dropout <= 1):
             raise ConfigError(f"dropout (probability that a visible unit is kept) must be in (0, 1] or None, got {dropout!r}")
         self.dropout = None if dropout is None or dropout == 1 else float(dropout)
-        if not 0 < float(sparsity_target) < 1: raise ConfigError(f"sparsity_target must be in (0, 1), got {sparsity_target!r}")
-        if not 0 <= float(sparsity_damping) < 1: raise ConfigError(f"sparsity_damping must be in [0, 1), got {sparsity_damping!r}")
-        self.sparsity_target, self.sparsity_damping = float(sparsity_target), float(sparsity_damping)
-        self.sparsity_cost = check_positive(sparsity_cost, "sparsity_cost", allow_zero=True)
         self.sample_v_states, self.sample_h_states = bool(sample_v_states), bool(sample_h_states)
         self.dbm_first, self.dbm_last, self.dbm_middle = bool(dbm_first), bool(dbm_last), bool(dbm_middle)
         if self.dbm_middle and (self.dbm_first or self.dbm_last):
             raise ConfigError("dbm_middle excludes dbm_first and dbm_last (a middle RBM doubles both directions)")
-        self.legacy_momentum, self.legacy_schedule = bool(legacy_momentum), bool(legacy_schedule)
-        self.log_dir = None if log_dir is None else str(log_dir)
-        self.verbose = bool(verbose)
         self.init_std = check_positive(init_std, "init_std", allow_zero=True)
-        # --- parameters
         if isinstance(vb_init, str) and vb_init != "data":
             raise ConfigError(f"vb_init must be 'data', a number or an array of length {n_visible}, got {vb_init!r}")
         self.vb_init, self.hb_init = vb_init, hb_init
         if biases is not None and len(biases) != 2:
             raise ShapeError(f"biases must be a pair (visible bias, hidden bias), got {len(biases)} arrays")
         vb, hb = (None, None) if biases is None else biases
-        self._vb_pending = vb is None and isinstance(vb_init, str)     # 'data': set at the first fit
-        if vb is None: vb = 0.0 if self._vb_pending else vb_init
+        self.vb_pending = vb is None and isinstance(vb_init, str)     # 'data': set at the first fit
+        if vb is None: vb = 0.0 if self.vb_pending else vb_init
         if hb is None: hb = hb_init
         if weights is not None and not isinstance(weights, (list, tuple)): weights = [weights]
         if masks is not None and not isinstance(masks, (list, tuple)): masks = [masks]
         super().__init__([Lv, Lh], weights=weights, biases=[vb, hb], masks=masks, init_std=self.init_std,
                          seed=self.seed, name=name)
-        # --- training state (all saved by `save`)
-        self.rng = make_rng(int(np.random.SeedSequence([self.seed, 1]).generate_state(1)[0]))
-        self.updater = MomentumUpdater([self.W[0], self.b[0], self.b[1]], legacy=self.legacy_momentum)
-        self.q = tf.Variable(tf.fill([n_hidden], self.sparsity_target), trainable=False, name="sparsity_q")
-        self.v_particles = tf.Variable(tf.zeros([self.n_particles, n_visible]), trainable=False, name="v_particles")
-        self.h_particles = tf.Variable(tf.zeros([self.n_particles, n_hidden]), trainable=False, name="h_particles")
-        self._particles_ready = False
-        self.epoch_, self.history_ = 0, []
-        self._step_fns, self._sample_fns = {}, {}
+        batch_size = check_int(batch_size, "batch_size")
+        self._init_training(learning_rate=learning_rate, momentum=momentum, n_gibbs_steps=n_gibbs_steps,
+                            batch_size=batch_size, epochs=epochs, l2=l2, sparsity_target=sparsity_target,
+                            sparsity_cost=sparsity_cost, sparsity_damping=sparsity_damping, max_norm=max_norm,
+                            shuffle=shuffle, legacy_momentum=legacy_momentum, legacy_schedule=legacy_schedule,
+                            log_dir=log_dir, verbose=verbose,
+                            rng=make_rng(int(np.random.SeedSequence([self.seed, 1]).generate_state(1)[0])),
+                            n_particles=batch_size if n_particles is None else n_particles)
+        self.n_features_in_ = n_visible
 
     # --- shape
     @property
@@ -108,214 +211,112 @@ class RBM(Stack):
     @property
     def hidden(self): return self.layers[1]
     @property
+    def param_names(self): return ["W", "visible bias", "hidden bias"]
+    @property
     def _up(self): return 2.0 if (self.dbm_first or self.dbm_middle) else 1.0
     @property
     def _down(self): return 2.0 if (self.dbm_last or self.dbm_middle) else 1.0
-    @property
-    def particles(self):
-        "The persistent chains `(v, h)` as arrays (meaningful once a PCD fit has started)."
-        return self.v_particles.numpy(), self.h_particles.numpy()
+
+    # --- the conditionals, with the pretraining multipliers (applied to input and bias)
+    def _h_mean(self, v):
+        "p(h | v) (the hidden conditional means)."
+        inp, b = tf.matmul(self.visible.stat(v), self.W[0]), self.b[1]
+        return self.hidden.mean(inp, b) if self._up == 1 else self.hidden.mean(self._up * inp, self._up * b)
+    def _v_mean(self, h):
+        "E[v | h]."
+        inp, b = tf.matmul(self.hidden.stat(h), self.W[0], transpose_b=True), self.b[0]
+        return self.visible.mean(inp, b) if self._down == 1 else self.visible.mean(self._down * inp, self._down * b)
 
 # %% ../nbs/03_rbm.ipynb #70db596c
 @patch
-def _h_mean(self: RBM, v):
-    "p(h | v) (the hidden conditional means), with the up-pass multiplier."
-    inp, b = tf.matmul(self.visible.stat(v), self.W[0]), self.b[1]
-    return self.hidden.mean(inp, b) if self._up == 1 else self.hidden.mean(self._up * inp, self._up * b)
-
-@patch
-def _v_mean(self: RBM, h):
-    "E[v | h], with the down-pass multiplier."
-    inp, b = tf.matmul(self.hidden.stat(h), self.W[0], transpose_b=True), self.b[0]
-    return self.visible.mean(inp, b) if self._down == 1 else self.visible.mean(self._down * inp, self._down * b)
-
-@patch
-def transform(self: RBM, X):
+def transform(self: RBM, X, # visible data
+              layer: int | None = -1, # the hidden layer (1 or -1: the only one); None: a list of every hidden layer
+             ):
     "Hidden features p(h=1 | v) of the visible data `X` (deterministic)."
-    return self._h_mean(tf.constant(self._check_visible(X))).numpy()
+    self._need_built("transform")
+    out = self._h_mean(tf.constant(self.check_visible(X))).numpy()
+    if layer is None: return [out]
+    self.hidden_index(layer)
+    return out
 
 @patch
-def reconstruct(self: RBM, X):
+def reconstruct(self: RBM, X, # visible data
+               ):
     "Mean-field reconstruction E[v | h = p(h | v)] of `X`."
-    return self._v_mean(self._h_mean(tf.constant(self._check_visible(X)))).numpy()
+    return self._v_mean(self._h_mean(tf.constant(self.check_visible(X)))).numpy()
 
 @patch
-def free_energy(self: RBM, X):
+def free_energy(self: RBM, X, # visible data
+               ):
     "Free energy F(v) = -log p*(v) per example (float32); p(v) = exp(-F(v)) / Z."
-    return (-self.log_marginal([self._check_visible(X), None], 0)).numpy().astype(NP_DTYPE)
+    self._need_built("free_energy")
+    return (-self.log_marginal([self.check_visible(X), None], 0)).numpy().astype(NP_DTYPE)
+
+@patch
+def score_samples(self: RBM, X, # visible data (binary states or probabilities in [0, 1])
+                 ):
+    "Minus the free energy, -F(v) = log p*(v), per example (scikit-learn's `BernoulliRBM.score_samples` convention)."
+    return -self.free_energy(X)
 
 # %% ../nbs/03_rbm.ipynb #3f5e0f08
-def drop_visible(v, keep, rng: tf.random.Generator, rescale: bool = False):
-    "Keep each entry of `v` with probability `keep`, zero it otherwise (`rescale`: divide kept entries by `keep`)."
-    m = tf.cast(rng.uniform(tf.shape(v), dtype=v.dtype) < keep, v.dtype)
-    return v * m / keep if rescale else v * m
-
-def mean_bias_stat(layer: Layer, x):
-    "Batch mean of d(-self_energy)/d(bias): x for Bernoulli/Multinomial units, x/sigma^2 for Gaussian units."
-    if isinstance(layer, Gaussian): return tf.reduce_mean(x, 0) / tf.constant(layer.sigma ** 2, x.dtype)
-    if isinstance(layer, (Bernoulli, Multinomial)): return tf.reduce_mean(x, 0)
-    b = tf.zeros([layer.size], x.dtype)                 # any other layer type: differentiate its self-energy
-    with tf.GradientTape() as tape:
-        tape.watch(b); e = -tf.reduce_mean(layer.self_energy(x, b))
-    return tape.gradient(e, b)
+@patch
+def _phases(self: RBM, v0, hp, one_step: bool):
+    "CD-k / PCD-k on batch `v0`: positive states (v0, mu0), negative states (v_k, mu_k); PCD advances the particles."
+    Lv, Lh, sv, sh = self.visible, self.hidden, self.sample_v_states, self.sample_h_states
+    if self.dropout is not None: v0 = drop_visible(v0, hp["keep"], self.rng, rescale=not Lv.binary)
+    mu0 = self._h_mean(v0)
+    if self.persistent: h = tf.identity(self.particles[1])
+    else: h = Lh.sample(mu0, self.rng) if sh else mu0
+    def half(h):                                         # h -> v_k -> mu_k
+        vm = self._v_mean(h)
+        vk = Lv.sample(vm, self.rng) if sv else vm
+        return vk, self._h_mean(vk)
+    def gibbs(h):                                        # one block-Gibbs step h -> v_k -> mu_k -> h
+        vk, muk = half(h)
+        return vk, muk, (Lh.sample(muk, self.rng) if sh else muk)
+    if not one_step:                                     # k - 1 full steps, then the last half step
+        for _ in tf.range(hp["k"] - 1): h = gibbs(h)[2]
+    vk, muk = half(h)
+    if self.persistent:                                  # only the chains need the last hidden state
+        self.particles[0].assign(vk); self.particles[1].assign(Lh.sample(muk, self.rng) if sh else muk)
+    return [v0, mu0], [vk, muk], {}
 
 @patch
-def _cd_grads(self: RBM, v0, mu0, vk, muk):
-    "Ascent directions (g_W, g_b, g_c) from the positive statistics (v0, mu0) and negative ones (vk, muk)."
-    Lv, Lh = self.visible, self.hidden
-    n0, nk = tf.cast(tf.shape(v0)[0], v0.dtype), tf.cast(tf.shape(vk)[0], v0.dtype)
-    gW = (tf.matmul(Lv.stat(v0), Lh.stat(mu0), transpose_a=True) / n0
-          - tf.matmul(Lv.stat(vk), Lh.stat(muk), transpose_a=True) / nk)
-    return gW, mean_bias_stat(Lv, v0) - mean_bias_stat(Lv, vk), mean_bias_stat(Lh, mu0) - mean_bias_stat(Lh, muk)
+def _model_hparams(self: RBM, epoch: int) -> dict: return dict(keep=tf.constant(self.dropout or 1.0, DTYPE))
 
 @patch
-def _step_body(self: RBM, one_step: bool = False):
-    "The Python function `step(v0, hp)` of one update (traced by its callers); `one_step`: k = 1 without a loop."
-    persistent, sv, sh = self.persistent, self.sample_v_states, self.sample_h_states
-    use_dropout, Lv, Lh, legacy = self.dropout is not None, self.visible, self.hidden, self.legacy_momentum
-    def step(v0, hp):
-        self.updater.legacy = legacy                     # read when tracing: each compiled step keeps its form
-        if use_dropout: v0 = drop_visible(v0, hp["keep"], self.rng, rescale=not Lv.binary)
-        mu0 = self._h_mean(v0)
-        if persistent: h = tf.identity(self.h_particles)
-        else: h = Lh.sample(mu0, self.rng) if sh else mu0
-        def gibbs(h):                                    # one block-Gibbs step h -> v_k -> mu_k -> h
-            vm = self._v_mean(h)
-            vk = Lv.sample(vm, self.rng) if sv else vm
-            muk = self._h_mean(vk)
-            return vk, muk, (Lh.sample(muk, self.rng) if sh else muk)
-        if one_step: vk, muk, h = gibbs(h)
-        else:
-            vk, muk = tf.zeros([h.shape[0], self.n_visible], v0.dtype), tf.zeros_like(h)
-            for _ in tf.range(hp["k"]): vk, muk, h = gibbs(h)
-        if persistent:
-            self.v_particles.assign(vk); self.h_particles.assign(h)
-        gW, gbv, gbh = self._cd_grads(v0, mu0, vk, muk)
-        gW -= hp["l2"] * self.W[0]
-        self.q.assign(hp["damping"] * self.q + (1 - hp["damping"]) * tf.reduce_mean(mu0, 0))
-        s = hp["cost"] * (self.q - hp["target"])
-        gbh -= s
-        gW -= tf.reduce_mean(Lv.stat(v0), 0)[:, None] * s[None, :]
-        self.updater.step([gW, gbv, gbh], hp["lr"], hp["momentum"], [self.masks[0], None, None])
-    return step
-
-@patch
-def _make_step(self: RBM):
-    "The compiled training step (one batch) for the current structural flags."
-    return tf.function(self._step_body())
-
-@patch
-def _make_run(self: RBM, one_step: bool = False):
-    "The compiled loop over many batches: `run(X, idx, hp) -> (steps done, first non-finite batch or 0)`."
-    step, params = self._step_body(one_step), [self.W[0], self.b[0], self.b[1]]
-    spec = tf.TensorSpec([], DTYPE)
-    hp_spec = dict(lr=spec, momentum=spec, k=tf.TensorSpec([], tf.int32), l2=spec, keep=spec, target=spec,
-                   cost=spec, damping=spec)
-    @tf.function(input_signature=[tf.TensorSpec([None, self.n_visible], DTYPE),
-                                  tf.TensorSpec([None, self.batch_size], tf.int32), hp_spec])
-    def run(X, idx, hp):
-        done, bad = tf.constant(0, tf.int32), tf.constant(0, tf.int32)
-        for i in tf.range(tf.shape(idx)[0]):
-            step(tf.gather(X, idx[i]), hp)
-            done = i + 1
-            ok = tf.reduce_all([tf.reduce_all(tf.math.is_finite(p)) for p in params])
-            if not ok:                                   # stop at the first update that produced NaN/inf
-                bad = i + 1
-                break
-        return done, bad
-    return run
-
-def _structure_key(self):
-    return (self.persistent, self.sample_v_states, self.sample_h_states, self._up, self._down,
-            self.dropout is not None, self.legacy_momentum, self.n_particles, self.batch_size)
-
-@patch(as_prop=True)
-def train_step(self: RBM):
-    "The `tf.function` `step(v, hp)` that performs one update (cached per structural flags)."
-    key = ("step",) + _structure_key(self)
-    if key not in self._step_fns: self._step_fns[key] = self._make_step()
-    return self._step_fns[key]
-
-@patch
-def train_run(self: RBM, k=None):
-    "The `tf.function` `run(X, idx, hp)`: one update per row of `idx`, in one call. `k=1`: the variant for CD-1 / PCD-1."
-    key = ("run", k == 1) + _structure_key(self)
-    if key not in self._step_fns: self._step_fns[key] = self._make_run(k == 1)
-    return self._step_fns[key]
-
-@patch
-def _hparams(self: RBM, epoch: int) -> dict:
-    "Scalar tensors fed to the step in `epoch` (schedules resolved)."
-    f, lg = (lambda x: tf.constant(x, DTYPE)), self.legacy_schedule
-    return dict(lr=f(schedule_value(self.learning_rate, epoch, lg)), momentum=f(schedule_value(self.momentum, epoch, lg)),
-                k=tf.constant(int(schedule_value(self.n_gibbs_steps, epoch, lg)), tf.int32), l2=f(self.l2),
-                keep=f(self.dropout or 1.0), target=f(self.sparsity_target), cost=f(self.sparsity_cost),
-                damping=f(self.sparsity_damping))
+def _structure(self: RBM) -> tuple:
+    return (self.persistent, self.sample_v_states, self.sample_h_states, self._up, self._down, self.dropout is not None)
 
 # %% ../nbs/03_rbm.ipynb #c1da5aea
-MAX_CHUNK = 4096       # batches per compiled call: the progress bar and Ctrl-C act at least this often
+@patch
+def _before_fit(self: RBM, X):
+    "At the first fit: the visible bias from the data mean (`vb_init='data'`) and the PCD chains from training rows."
+    if self.vb_pending:
+        self.b[0].assign(self.visible.bias_for_mean(X.mean(0)).astype(NP_DTYPE)); self.vb_pending = False
+    if self.persistent and not self.particles_ready_:
+        rows = np.random.default_rng([self.seed, 2]).choice(len(X), self.n_particles, replace=self.n_particles > len(X))
+        v = tf.constant(X[rows])
+        self.particles[0].assign(v)
+        self.particles[1].assign(self.hidden.sample(self._h_mean(v), self.rng))
+        self.particles_ready_ = True
 
 @patch
-def _init_particles(self: RBM, X: np.ndarray):
-    "Start the persistent chains at h ~ p(h | v) for random training rows."
-    rows = np.random.default_rng([self.seed, 2]).choice(len(X), self.n_particles, replace=self.n_particles > len(X))
-    v = tf.constant(X[rows])
-    self.v_particles.assign(v)
-    self.h_particles.assign(self.hidden.sample(self._h_mean(v), self.rng))
-    self._particles_ready = True
+def _summary_scalars(self: RBM, X, epoch: int) -> dict:
+    "TensorBoard extras: the mean free energy and (binary visible units) the pseudo-log-likelihood."
+    out = {"free_energy": float(self.free_energy(X).mean())}
+    if isinstance(self.visible, Bernoulli): out["pseudo_loglikelihood"] = float(self.pseudo_log_likelihood(X, seed=epoch).mean())
+    return out
 
 @patch
-def fit(self: RBM, X, epochs: int | None = None):
-    "Train for `epochs` more epochs (default `self.epochs`) on visible data `X`, continuing from `epoch_`."
-    X = self._check_visible(X)
-    epochs = self.epochs if epochs is None else check_int(epochs, "epochs", 0)
-    n = len(X)
-    if self.batch_size > n:
-        raise ConfigError(f"batch_size ({self.batch_size}) is larger than the number of training rows ({n})")
-    if self._vb_pending:
-        self.b[0].assign(self.visible.bias_for_mean(X.mean(0)).astype(NP_DTYPE)); self._vb_pending = False
-    if self.persistent and not self._particles_ready: self._init_particles(X)
-    Xt, bs = tf.constant(X), self.batch_size
-    logger = SummaryLogger(self.log_dir) if self.log_dir else None
-    monitor, n_batches = X[:1000], n // bs
-    params = {"W": self.W[0], "visible bias": self.b[0], "hidden bias": self.b[1]}
-    bar = tqdm(range(self.epoch_ + 1, self.epoch_ + epochs + 1), desc=type(self).__name__, disable=not self.verbose,
-               leave=False)
-    for epoch in bar:
-        hp = self._hparams(epoch)
-        run = self.train_run(int(hp["k"]))
-        idx = np.random.default_rng([self.seed, epoch]).permutation(n)[:n_batches * bs].reshape(n_batches, bs)
-        for start in range(0, n_batches, MAX_CHUNK):
-            _, bad = run(Xt, tf.constant(idx[start:start + MAX_CHUNK], tf.int32), hp)
-            if int(bad):
-                where = f"epoch {epoch}, batch {start + int(bad)}"
-                check_finite(params, where)            # raises, naming the first non-finite parameter
-                raise NumericalError(f"a parameter became non-finite (NaN/inf) at {where}")
-            if n_batches > MAX_CHUNK: bar.set_postfix(batch=f"{min(start + MAX_CHUNK, n_batches)}/{n_batches}")
-        self.epoch_ = epoch
-        rec = float(np.mean((self.reconstruct(monitor) - monitor) ** 2))
-        self.history_.append({"epoch": epoch, "reconstruction_error": rec})
-        if logger is not None: self._log(logger, epoch, monitor, rec)
-        bar.set_postfix(recon=f"{rec:.4f}")
-    return self
-
-@patch
-def _log(self: RBM, logger, epoch, X, rec):
-    "Write one epoch's TensorBoard summaries."
-    scalars = {"reconstruction_error": rec, "free_energy": float(self.free_energy(X).mean()),
-               "l2_loss": self.l2 * float(tf.reduce_sum(self.W[0] ** 2)) / 2}
-    if isinstance(self.visible, Bernoulli):
-        scalars["pseudo_loglikelihood"] = float(self.pseudo_log_likelihood(X, seed=epoch).mean())
-    hists = {"W": self.W[0], "visible_bias": self.b[0], "hidden_bias": self.b[1], "dW": self.updater.velocity[0],
-             "d_visible_bias": self.updater.velocity[1], "d_hidden_bias": self.updater.velocity[2]}
-    logger.log(epoch, scalars, hists)
-
-@patch
-def pseudo_log_likelihood(self: RBM, X, seed=0, exact: bool = False):
-    "Per-example pseudo-log-likelihood sum_i log p(v_i | v_-i) (binary visible units); one random bit per row unless `exact`."
+def pseudo_log_likelihood(self: RBM, X, # binary visible data
+                          seed=0, # seeds the random bit of each row
+                          exact: bool = False, # sum over every bit instead of one random bit times n_visible
+                         ):
+    "Per-example pseudo-log-likelihood sum_i log p(v_i | v_-i) (binary visible units)."
     if not isinstance(self.visible, Bernoulli):
         raise ConfigError(f"pseudo_log_likelihood needs a Bernoulli visible layer, this RBM has {self.visible!r}")
-    X = self._check_visible(X)
+    X = self.check_visible(X)
     F = self.free_energy(X).astype(np.float64)
     def flipped(cols):
         Xf = X.copy(); r = np.arange(len(X)); Xf[r, cols] = 1 - Xf[r, cols]
@@ -328,94 +329,79 @@ def pseudo_log_likelihood(self: RBM, X, seed=0, exact: bool = False):
 # %% ../nbs/03_rbm.ipynb #21dd6b0a
 @patch
 def _sample_fn(self: RBM, mean: bool):
-    key = (mean, self._up, self._down)
-    if key not in self._sample_fns:
+    key = ("sample", mean, self._up, self._down)
+    if key not in self._fns:
         Lv, Lh = self.visible, self.hidden
         @tf.function(reduce_retracing=True)
         def chain(v, rng, n_steps):
-            vm = tf.zeros_like(v)
+            vm, h = tf.zeros_like(v), tf.zeros([tf.shape(v)[0], self.n_hidden], v.dtype)
             for _ in tf.range(n_steps):
                 h = Lh.sample(self._h_mean(v), rng)
                 vm = self._v_mean(h)
                 v = Lv.sample(vm, rng)
-            return vm if mean else v
-        self._sample_fns[key] = chain
-    return self._sample_fns[key]
+            return (vm if mean else v), h
+        self._fns[key] = chain
+    return self._fns[key]
 
 @patch
-def sample(self: RBM, n: int, n_steps: int = 1000, seed=None, init=None, mean: bool = False):
-    "`n` visible samples, each the end of its own Gibbs chain of `n_steps` sweeps from a random start (or `init`).\n\n    `seed=None` uses (and advances) the model's own generator."
-    n, n_steps = check_int(n, "n"), check_int(n_steps, "n_steps")
+def sample(self: RBM, n: int, # number of samples (one chain each)
+           n_steps: int = 1000, # block-Gibbs sweeps per chain
+           seed=0, # seed of the chains (None: the model's own generator, advanced)
+           mean: bool = False, # return E[v | h] of the last sweep instead of a visible sample
+           init=None, # starting visible states, shape (n, n_visible) (default: random)
+           from_particles: bool = False, # start from (copies of) the persistent particles, cycled
+           return_all: bool = False, # return [v, h] instead of v
+          ):
+    "`n` visible samples, each the end of its own Gibbs chain of `n_steps` sweeps; never changes the particles."
+    n, n_steps = check_int(n, "n"), check_int(n_steps, "n_steps", 0)
     rng = self.rng if seed is None else make_rng(seed)
-    if init is None: v = self.visible.random_state(n, rng)
-    else:
-        v = self._check_visible(init, "init") if self.visible.binary else as_matrix(init, "init", self.n_visible)
+    if init is not None:
+        v = self.check_visible(init, "init") if self.visible.binary else as_matrix(init, "init", self.n_visible)
         if len(v) != n: raise ShapeError(f"init must have n={n} rows, got {len(v)}")
         v = tf.constant(v)
-    return self._sample_fn(bool(mean))(v, rng, tf.constant(n_steps)).numpy()
-
-@patch
-def reset_training(self: RBM):
-    "Zero the momentum buffers, forget the PCD particles and sparsity estimate, and set `epoch_` to 0."
-    self.updater.reset()
-    self.q.assign(tf.fill([self.n_hidden], self.sparsity_target))
-    self.v_particles.assign(tf.zeros_like(self.v_particles)); self.h_particles.assign(tf.zeros_like(self.h_particles))
-    self._particles_ready, self.epoch_, self.history_ = False, 0, []
-    return self
+    elif from_particles:
+        if not self.particles_ready_:
+            raise ConfigError("the RBM has no persistent particles yet: fit a persistent=True RBM first, "
+                              "or sample with from_particles=False")
+        v = tf.gather(self.particles[0], np.arange(n) % self.n_particles)
+    else: v = self.visible.random_state(n, rng)
+    v, h = self._sample_fn(bool(mean))(v, rng, tf.constant(n_steps))
+    return [v.numpy(), h.numpy()] if return_all else v.numpy()
 
 # %% ../nbs/03_rbm.ipynb #857f64b1
 @patch
 def get_config(self: RBM) -> dict:
-    "Hyperparameters and training counters (JSON-serialisable)."
+    "Hyperparameters (JSON-serialisable); the training state is saved beside them, by `save`."
     return dict(learning_rate=_schedule_json(self.learning_rate), momentum=_schedule_json(self.momentum),
                 n_gibbs_steps=_schedule_json(self.n_gibbs_steps), persistent=self.persistent,
                 n_particles=self.n_particles, batch_size=self.batch_size, epochs=self.epochs, l2=self.l2,
                 dropout=self.dropout, sparsity_target=self.sparsity_target, sparsity_cost=self.sparsity_cost,
-                sparsity_damping=self.sparsity_damping, sample_v_states=self.sample_v_states,
-                sample_h_states=self.sample_h_states, init_std=self.init_std, vb_init=_array_json(self.vb_init),
-                hb_init=_array_json(self.hb_init), dbm_first=self.dbm_first, dbm_last=self.dbm_last,
-                dbm_middle=self.dbm_middle, legacy_momentum=self.legacy_momentum,
-                legacy_schedule=self.legacy_schedule, log_dir=self.log_dir, seed=self.seed, verbose=self.verbose,
-                _state=dict(epoch_=self.epoch_, history_=[dict(h) for h in self.history_], vb_pending=self._vb_pending,
-                            particles_ready=self._particles_ready))
+                sparsity_damping=self.sparsity_damping, max_norm=None if np.isinf(self.max_norm) else self.max_norm,
+                sample_v_states=self.sample_v_states, sample_h_states=self.sample_h_states, init_std=self.init_std,
+                vb_init=_array_json(self.vb_init), hb_init=_array_json(self.hb_init), dbm_first=self.dbm_first,
+                dbm_last=self.dbm_last, dbm_middle=self.dbm_middle, shuffle=self.shuffle,
+                legacy_momentum=self.legacy_momentum, legacy_schedule=self.legacy_schedule, log_dir=self.log_dir,
+                seed=self.seed, verbose=self.verbose)
 
 @patch
-def _extra_arrays(self: RBM) -> dict:
-    v = self.updater.velocity
-    return dict(velocity_W=v[0].numpy(), velocity_visible_bias=v[1].numpy(), velocity_hidden_bias=v[2].numpy(),
-                sparsity_q=self.q.numpy(), v_particles=self.v_particles.numpy(), h_particles=self.h_particles.numpy(),
-                rng_state=self.rng.state.numpy())
+def _model_state(self: RBM) -> dict: return {"vb_pending": np.array(int(self.vb_pending))}
 
 @patch
-def _set_extra_arrays(self: RBM, arrays: dict):
-    for vel, k in zip(self.updater.velocity, ("velocity_W", "velocity_visible_bias", "velocity_hidden_bias")):
-        if k in arrays: vel.assign(arrays[k])
-    if "sparsity_q" in arrays: self.q.assign(arrays["sparsity_q"])
-    if "rng_state" in arrays: self.rng.state.assign(arrays["rng_state"])
-    if "v_particles" in arrays and arrays["v_particles"].shape == tuple(self.v_particles.shape):
-        self.v_particles.assign(arrays["v_particles"]); self.h_particles.assign(arrays["h_particles"])
-    else: self._particles_ready = False          # particle count changed: restart the chains at the next fit
-
-@patch
-def _set_state(self: RBM, state: dict):
-    self.epoch_, self.history_ = int(state.get("epoch_", 0)), list(state.get("history_", []))
-    self._vb_pending, self._particles_ready = bool(state.get("vb_pending", False)), bool(state.get("particles_ready", False))
+def _set_model_state(self: RBM, arrays: dict): self.vb_pending = bool(int(arrays["vb_pending"]))
 
 @patch(cls_method=True)
 def _from_config(cls: RBM, layers, config, weights, biases):
-    cfg = dict(config); state = cfg.pop("_state", {})
-    obj = cls(layers[0].size, layers[1].size, visible=layers[0], hidden=layers[1], weights=weights, biases=biases, **cfg)
-    obj._set_state(state)
-    return obj
+    return cls(layers[0].size, layers[1].size, visible=layers[0], hidden=layers[1], weights=weights, biases=biases, **config)
 
 @patch(cls_method=True)
-def from_rbm(cls: RBM, other: "RBM", **overrides):
-    "A new RBM with `other`'s parameters, masks, momentum, particles, epoch_ and settings (`overrides` change settings)."
+def from_rbm(cls: RBM, other: "RBM", # the RBM to copy
+             **overrides, # settings (or weights / biases / masks) to change
+            ):
+    "A new RBM with `other`'s parameters, masks, training state and settings (`overrides` change settings)."
     if not isinstance(other, RBM): raise ConfigError(f"from_rbm needs an RBM, got {type(other).__name__}")
     arrays = dict(weights=other.W[0].numpy(), biases=[x.numpy() for x in other.b], masks=other.masks[0].numpy())
     arrays.update({k: overrides.pop(k) for k in list(arrays) if k in overrides})
-    cfg = {**other.get_config(), **overrides}; state = cfg.pop("_state")
-    obj = cls(other.n_visible, other.n_hidden, visible=other.visible, hidden=other.hidden, **arrays, **cfg)
-    obj._set_state(state)
+    obj = cls(other.n_visible, other.n_hidden, visible=other.visible, hidden=other.hidden, **arrays,
+              **{**other.get_config(), **overrides})
     obj._set_extra_arrays(other._extra_arrays())
     return obj

@@ -158,7 +158,7 @@ class Stack(tf.Module):
         return log_marginal(self.layers, W, b, [None if s is None else tf.cast(s, dtype) for s in states], parity)
     def mean_field(self, v, n_iter: int = 50, tol: float = 1e-7):
         "Mean-field means `[v, mu_1, ..., mu_L]` for visible data `v`."
-        v = self._check_visible(v)
+        v = self.check_visible(v)
         mus, _ = _mean_field_fn(self.layers, n_iter, tol)(*self.params(), tf.constant(v))
         return mus
     def sample_chains(self, n: int, n_steps: int, seed=0, init=None, sample=True):
@@ -168,9 +168,13 @@ class Stack(tf.Module):
         states = [L.random_state(n, rng) for L in self.layers] if init is None else [tf.convert_to_tensor(s, DTYPE) for s in init]
         return fn(*self.params(), states, tf.constant(n_steps))
 
-    def _check_visible(self, X, name="X"):
-        "Validate visible data for this stack's first layer."
-        return self.layers[0].validate(as_matrix(X, name, n_cols=self.sizes[0]), name)
+    def check_visible(self, X, # visible data
+                      name="X", # its name in messages
+                      states: bool = False, # require states (0/1 for Bernoulli units), not probabilities
+                      who: str | None = None, # the function that needs states, named in the message
+                     ):
+        "Validate visible data for this stack's first layer: means (e.g. probabilities in [0, 1]) or `states`."
+        return self.layers[0].validate(as_matrix(X, name, n_cols=self.sizes[0]), name, states, who)
 
     # --- files
     def get_config(self) -> dict:

@@ -18,8 +18,10 @@ from .core import *
 # %% auto #0
 __all__ = ['PRUNED', 'TIDY_COLUMNS', 'save_figure', 'figure_png', 'to_images', 'tile_images', 'plot_filters', 'plot_masks',
            'plot_receptive_fields', 'plot_fi_vs_weight', 'plot_spectrum', 'check_tidy', 'plot_metric_vs_session',
-           'plot_metric_vs_metric', 'plot_units_vs_weights', 'plot_samples', 'pattern_frequencies',
-           'plot_rank_frequency', 'plot_activity_distribution', 'plot_score_histogram', 'plot_heatmap']
+           'plot_metric_vs_metric', 'plot_units_vs_weights', 'plot_units_vs_session', 'band_stats', 'plot_bands',
+           'plot_units_vs_weights_bands', 'plot_samples', 'plot_sample_grids', 'plot_image_maps', 'lost_visible',
+           'plot_lost_pixels', 'pattern_frequencies', 'plot_rank_frequency', 'plot_activity_distribution',
+           'plot_score_histogram', 'plot_heatmap']
 
 # %% ../nbs/11_viz.ipynb #459fb4e3
 def _np(x, dtype=None):
@@ -300,6 +302,97 @@ def plot_units_vs_weights(df, layers=None, path=None):
         ax.set_title(f"weight matrix {k}", fontsize=9)
     return _finish(fig, path)
 
+# %% ../nbs/11_viz.ipynb #cf3900ad
+def plot_units_vs_session(df, layers=None, title: str | None = None, path=None):
+    "Hidden units with connections (`active_units_k`, k >= 1) vs session, one panel per layer, one line per criterion. Returns the Figure."
+    df = check_tidy(df)
+    found = sorted(int(m.group(1)) for m in (re.fullmatch(r"active_units_(\d+)", s) for s in set(df["metric"])) if m)
+    ks = [k for k in found if k >= 1] if layers is None else [check_int(k, "layers", 1) for k in np.atleast_1d(layers)]
+    if not ks: raise DataError("df holds no metric active_units_k with k >= 1 (hidden layers)")
+    fig = plot_metric_vs_session(df, [f"active_units_{k}" for k in ks])
+    for ax, k in zip(fig.axes, ks):
+        ax.set_title(f"hidden layer {k}", fontsize=9); ax.set_ylabel("units with connections"); ax.set_ylim(bottom=0)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    if title: fig.suptitle(title, fontsize=10)
+    return _finish(fig, path)
+
+# %% ../nbs/11_viz.ipynb #6a14a0a2
+def _seeded(df) -> pd.DataFrame:
+    "A tidy table with a `seed` column (all one seed when it has none)."
+    df = check_tidy(df)
+    return df if "seed" in df.columns else df.assign(seed=0)
+
+def band_stats(df, # tidy metrics with a `seed` column (one row per seed, criterion, session and metric)
+               x: str, # "session" or a metric for the x axis
+               y: str, # the metric for the y axis
+               spread: str = "sd", # band: mean ± sd ("sd") or min to max ("range") over the seeds
+              ) -> pd.DataFrame:
+    "Per criterion and session: mean x, mean y, the band [lo, hi] of y over seeds, and the number of seeds n."
+    check_choice(spread, {"sd", "range"}, "spread")
+    df = _seeded(df)
+    metrics = list(dict.fromkeys(m for m in (x, y) if m != "session"))
+    check_tidy(df, metrics)
+    wide = (df[df["metric"].isin(metrics)].pivot_table(index=["criterion", "seed", "session"], columns="metric", values="value",
+                                                       aggfunc="first", sort=False).dropna(subset=metrics).reset_index())
+    out = wide.groupby(["criterion", "session"], sort=False).agg(
+        x=(x, "mean"), y=(y, "mean"), sd=(y, "std"), lo=(y, "min"), hi=(y, "max"), n=(y, "count")).reset_index()
+    if spread == "sd":
+        sd = out["sd"].fillna(0.0)
+        out["lo"], out["hi"] = out["y"] - sd, out["y"] + sd
+    return out
+
+def _draw_bands(ax, stats, colors):
+    "Mean lines with shaded bands, one colour per criterion."
+    for c, g in stats.groupby("criterion", sort=False):
+        g = g.sort_values("session")
+        ax.plot(g["x"], g["y"], "o-", ms=3, color=colors[c], label=f"{c} (n={int(g['n'].min())})")
+        ax.fill_between(g["x"], g["lo"], g["hi"], color=colors[c], alpha=0.2, lw=0)
+
+def _criterion_colors(df) -> dict:
+    return {c: f"C{i % 10}" for i, c in enumerate(dict.fromkeys(df["criterion"]))}
+
+def plot_bands(df, # tidy metrics with a `seed` column
+               metrics=None, # metrics to draw, one panel each (default: all but x)
+               x: str = "session", # "session" or a metric (e.g. "active_weights") for the x axis
+               spread: str = "sd", # band: mean ± sd ("sd") or min to max ("range") over the seeds
+               logx: bool | None = None, # log x axis (default: when x is a metric)
+               path=None, # save the PNG here
+              ) -> Figure:
+    "One panel per metric: mean over seeds against `x` with a band for the spread, one colour per criterion. Returns the Figure."
+    df = _seeded(df)
+    metrics = list(metrics) if metrics is not None else sorted(set(df["metric"]) - {x})
+    check_tidy(df, metrics + ([] if x == "session" else [x]))
+    if not metrics: raise DataError("no metrics to draw")
+    logx = x != "session" if logx is None else logx
+    ncols = min(3, len(metrics)); nrows = -(-len(metrics) // ncols)
+    fig = Figure(figsize=(3.8 * ncols, 3.0 * nrows), layout="constrained")
+    axes, colors = fig.subplots(nrows, ncols, squeeze=False).ravel(), _criterion_colors(df)
+    for ax, m in zip(axes, metrics):
+        _draw_bands(ax, band_stats(df, x, m, spread), colors)
+        ax.set_title(m, fontsize=9); ax.set_xlabel(x); ax.grid(alpha=0.3)
+        if logx: ax.set_xscale("log")
+    for ax in axes[len(metrics):]: fig.delaxes(ax)
+    axes[0].legend(fontsize=7)
+    return _finish(fig, path)
+
+def plot_units_vs_weights_bands(df, # tidy metrics with a `seed` column
+                                spread: str = "sd", # band: mean ± sd ("sd") or min to max ("range") over the seeds
+                                path=None, # save the PNG here
+                               ) -> Figure:
+    "For each weight matrix k: active_units_{k+1} against active_weights_{k}, mean over seeds with a band. Returns the Figure."
+    df = _seeded(df)
+    have = set(df["metric"])
+    ks = sorted(k for k in range(len(have)) if f"active_weights_{k}" in have and f"active_units_{k + 1}" in have)
+    if not ks: raise DataError("df holds no pair of metrics active_weights_{k} and active_units_{k+1}")
+    fig = Figure(figsize=(4.0 * len(ks), 3.3), layout="constrained")
+    colors = _criterion_colors(df)
+    for ax, k in zip(fig.subplots(1, len(ks), squeeze=False)[0], ks):
+        _draw_bands(ax, band_stats(df, f"active_weights_{k}", f"active_units_{k + 1}", spread), colors)
+        ax.set_xscale("log"); ax.grid(alpha=0.3)
+        ax.set_xlabel(f"active weights, matrix {k}"); ax.set_ylabel(f"active units, layer {k + 1}")
+    fig.axes[0].legend(fontsize=7)
+    return _finish(fig, path)
+
 # %% ../nbs/11_viz.ipynb #b750a2e3
 def plot_samples(X, image_shape, n: int = 64, ncols=None, positions=None, title: str | None = None, path=None):
     "The first `n` rows of `X` as a grid of images. Returns the Figure."
@@ -308,6 +401,51 @@ def plot_samples(X, image_shape, n: int = 64, ncols=None, positions=None, title:
     lo, hi = (0., 1.) if X.min() >= 0 and X.max() <= 1 else (X.min(), X.max())
     mosaic = tile_images(to_images(X[:n], image_shape, positions, "X"), ncols)
     return _finish(_grid_figure(mosaic, title or f"{n} samples", "gray", lo, hi, scale=0.1), path)
+
+# %% ../nbs/11_viz.ipynb #28ab2c97
+def _label_axes(fig, n):
+    return np.atleast_1d(fig.subplots(1, n, squeeze=False)[0])
+
+def plot_sample_grids(samples: dict, image_shape, n: int = 49, ncols=None, title: str | None = None, path=None):
+    "One mosaic of the first `n` rows per entry of `samples` (label -> array (m, V)), side by side. Returns the Figure."
+    if not isinstance(samples, dict) or not samples: raise DataError("samples must be a non-empty dict label -> array")
+    n = check_int(n, "n"); ncols = ncols or int(np.ceil(np.sqrt(n)))
+    fig = Figure(figsize=(2.2 * len(samples), 2.5 + (0.3 if title else 0)), layout="constrained")
+    for ax, (name, X) in zip(_label_axes(fig, len(samples)), samples.items()):
+        X = as_matrix(_np(X), f"samples[{name!r}]", dtype=np.float64)
+        _draw_mosaic(ax, tile_images(to_images(X[:n], image_shape, name=f"samples[{name!r}]"), ncols), None, "gray", 0, 1)
+        ax.set_title(str(name), fontsize=8)
+    if title: fig.suptitle(title, fontsize=10)
+    return _finish(fig, path)
+
+def plot_image_maps(maps: dict, image_shape, cmap: str = "viridis", vmin=None, vmax=None, colorbar: bool = True,
+                    title: str | None = None, path=None):
+    "One image per entry of `maps` (label -> vector of per-pixel values), side by side, on a shared colour scale. Returns the Figure."
+    if not isinstance(maps, dict) or not maps: raise DataError("maps must be a non-empty dict label -> vector")
+    ims = {k: to_images(_np(v, float).reshape(1, -1), image_shape, name=f"maps[{k!r}]")[0] for k, v in maps.items()}
+    allv = np.concatenate([m.ravel() for m in ims.values()])
+    vmin = np.nanmin(allv) if vmin is None else vmin; vmax = np.nanmax(allv) if vmax is None else vmax
+    fig = Figure(figsize=(1.9 * len(ims) + (0.6 if colorbar else 0), 2.3 + (0.3 if title else 0)), layout="constrained")
+    axes = _label_axes(fig, len(ims))
+    for ax, (name, img) in zip(axes, ims.items()):
+        im = _draw_mosaic(ax, img, None, cmap, vmin, vmax, gap="white"); ax.set_title(str(name), fontsize=8)
+    if colorbar: fig.colorbar(im, ax=list(axes), shrink=0.8)
+    if title: fig.suptitle(title, fontsize=10)
+    return _finish(fig, path)
+
+def lost_visible(model_or_mask) -> np.ndarray:
+    "Indices of the visible units without any active connection (rows of the first mask that are all zero)."
+    m = _as_masks(model_or_mask)[0]
+    return np.flatnonzero(m.sum(1) == 0)
+
+def plot_lost_pixels(models: dict, image_shape, title: str | None = None, path=None):
+    "Per model (label -> model or its first mask): the visible pixels that lost all connections, in black. Returns the Figure."
+    if not isinstance(models, dict) or not models: raise DataError("models must be a non-empty dict label -> model or mask")
+    maps = {}
+    for name, m in models.items():
+        lost = lost_visible(m); img = np.zeros(_as_masks(m)[0].shape[0]); img[lost] = 1
+        maps[f"{name}\n{len(lost)} lost"] = img
+    return plot_image_maps(maps, image_shape, cmap="gray_r", vmin=0, vmax=1, colorbar=False, title=title, path=path)
 
 # %% ../nbs/11_viz.ipynb #8e5b49f8
 def pattern_frequencies(X) -> np.ndarray:

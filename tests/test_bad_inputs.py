@@ -42,7 +42,9 @@ CORE_CASES = [
     ("inf in data", lambda t: as_matrix(np.array([[np.inf, 0.]]), "X"), DataError, "non-finite"),
     ("empty data", lambda t: _stack().mean_field(np.zeros((0, 6))), DataError, "empty"),
     ("wrong number of columns", lambda t: _stack().mean_field(np.zeros((3, 5))), ShapeError, "6 columns"),
-    ("non-binary data for a Bernoulli layer", lambda t: _stack().mean_field(np.full((2, 6), 0.5)), DataError, "binary"),
+    ("data outside [0, 1] for a Bernoulli layer", lambda t: _stack().mean_field(np.full((2, 6), 1.5)), DataError, "[0, 1]"),
+    ("probability data to the exact log-likelihood", lambda t: __import__("bmprune.partition", fromlist=["x"]).exact_log_likelihood(
+        _stack(), np.full((2, 6), 0.5)), DataError, "exact_log_likelihood needs binary states"),
     ("multinomial group not dividing layer", lambda t: Multinomial(10, 3), ConfigError, "does not divide"),
     ("multinomial data not one-hot", lambda t: Multinomial(4, 2).validate(np.ones((1, 4))), DataError, "one-hot"),
     ("gaussian sigma <= 0", lambda t: Gaussian(3, sigma=-1.0), ConfigError, "sigma"),
@@ -102,29 +104,29 @@ def _fully_pruned_rbm():
     r = _rbm(); r.set_mask(0, np.zeros((6, 3))); return r
 
 
-def _quick(**changes): return _m("experiment").get_preset("quick", **changes)
+def _quick(**changes): return _m("config").get_preset("quick", **changes)
 
 
 def _resume_other_config(t):
-    E = _m("experiment")
+    E = _m("runner")
     E.prepare_run_dir(t / "run", _quick())                         # a run directory of the quick preset, seed 0
     E.run_experiment(_quick(seed=5), t / "run", resume=True, verbose=False, figures=False)
 
 
 def _resume_foreign_dir(t):
     (t / "mine").mkdir(); (t / "mine" / "notes.txt").write_text("not a run")
-    _m("experiment").run_experiment(_quick(), t / "mine", resume=True, verbose=False, figures=False)
+    _m("runner").run_experiment(_quick(), t / "mine", resume=True, verbose=False, figures=False)
 
 
 def _fresh_run_into_old_run(t):
-    E = _m("experiment")
+    E = _m("runner")
     E.prepare_run_dir(t / "run", _quick())
     E.run_experiment(_quick(), t / "run", verbose=False, figures=False)
 
 
 MODEL_CASES = [
     # --- data given to the models
-    ("RBM.fit: non-binary data to a Bernoulli visible layer", lambda t: _rbm().fit(np.full((20, 6), 0.5)), DataError, "binary"),
+    ("RBM.fit: data outside [0, 1] to a Bernoulli visible layer", lambda t: _rbm().fit(np.full((20, 6), -0.5)), DataError, "[0, 1]"),
     ("RBM.fit: batch_size larger than the data", lambda t: _rbm(batch_size=30).fit(BIN), ConfigError, "batch_size (30)"),
     ("DBM.fit: batch_size larger than the data", lambda t: _dbm(batch_size=30).fit(BIN), ConfigError, "batch_size (30)"),
     ("RBM.fit: empty data", lambda t: _rbm().fit(np.zeros((0, 6))), DataError, "empty"),
@@ -190,18 +192,18 @@ MODEL_CASES = [
     ("DBM.load: JSON layer sizes disagree with the arrays", lambda t: _m("dbm").DBM.load(_edit_json(
         _save(_dbm(), t, "d"), lambda m: m["layers"][2].update(size=5))), CheckpointError, "shape"),
     # --- the experiment runner
-    ("experiment: unknown preset", lambda t: _m("experiment").get_preset("mnist-huge"), ConfigError, "unknown preset"),
-    ("experiment: unknown configuration key", lambda t: _m("experiment").ExperimentConfig.from_dict({"sesions": 3}), ConfigError, "sesions"),
+    ("experiment: unknown preset", lambda t: _m("config").get_preset("mnist-huge"), ConfigError, "unknown preset"),
+    ("experiment: unknown configuration key", lambda t: _m("config").ExperimentConfig.from_dict({"sesions": 3}), ConfigError, "sesions"),
     ("experiment: unknown criterion in a config", lambda t: _quick(criteria=["magnitude", "oracle"]), ConfigError, "unknown criterion"),
     ("experiment: pruning fraction 1 in a config", lambda t: _quick(fraction=1.0), ConfigError, "fraction"),
-    ("experiment: negative learning rate override", lambda t: _m("experiment").apply_overrides(_quick(), ["retrain.learning_rate=-1"]),
+    ("experiment: negative learning rate override", lambda t: _m("config").apply_overrides(_quick(), ["retrain.learning_rate=-1"]),
      ConfigError, "retrain.learning_rate"),
-    ("experiment: --set of an unknown path", lambda t: _m("experiment").apply_overrides(_quick(), ["rbms.0.epochz.x=1"]), ConfigError, "no such configuration path"),
+    ("experiment: --set of an unknown path", lambda t: _m("config").apply_overrides(_quick(), ["rbms.0.epochz.x=1"]), ConfigError, "no such configuration path"),
     ("experiment: resume into a directory of another config", _resume_other_config, CheckpointError, "configuration differs"),
     ("experiment: resume into a directory that is not a run", _resume_foreign_dir, CheckpointError, "not a bmprune run"),
     ("experiment: fresh run into an existing run", _fresh_run_into_old_run, CheckpointError, "not empty"),
     ("experiment: metrics file of another program", lambda t: (t / "m.csv").write_text("a,b\n1,2\n") and
-     _m("experiment").read_metrics(t / "m.csv"), CheckpointError, "not a bmprune metrics file"),
+     _m("runner").read_metrics(t / "m.csv"), CheckpointError, "not a bmprune metrics file"),
 ]
 CORE_CASES += MODEL_CASES
 

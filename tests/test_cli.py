@@ -1,9 +1,11 @@
-"Integration tests of the `bmprune` command line (bmprune.experiment.main and the installed console script)."
+"Integration tests of the `bmprune` command line (bmprune.cli.main and the installed console script)."
 import io, json, os, shutil, subprocess, sys, contextlib
 from pathlib import Path
 import pytest
 
-from bmprune.experiment import main, PRESETS, ExperimentConfig, read_metrics, checkpoint_path
+from bmprune.cli import main
+from bmprune.config import PRESETS, ExperimentConfig
+from bmprune.runner import read_metrics, checkpoint_path
 
 # A tiny version of the quick preset: a 64-6 RBM, 2 criteria x 2 sessions, a few epochs; seconds, not minutes.
 TINY = ["--preset", "quick", "--criteria", "fi_variance", "random", "--sessions", "2", "--set", "hidden=[6]",
@@ -22,7 +24,7 @@ def cli(*args):
 def console(*args, timeout=300):
     "Run the installed `bmprune` console script (falls back to `python -m`-style invocation of main)."
     exe = shutil.which("bmprune")
-    cmd = [exe] if exe else [sys.executable, "-c", "import sys; from bmprune.experiment import main; sys.exit(main())"]
+    cmd = [exe] if exe else [sys.executable, "-c", "import sys; from bmprune.cli import main; sys.exit(main())"]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     return subprocess.run(cmd + [str(a) for a in args], capture_output=True, text=True, timeout=timeout, env=env)
 
@@ -92,6 +94,7 @@ def tiny_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("cli") / "run"
     rc, stdout, err = cli("run", *TINY, "--out", out)
     assert rc == 0, err
+    assert err.startswith("bmprune: computing on "), err[:300]          # the device line comes first (not with --quiet)
     return out, stdout
 
 
@@ -135,7 +138,7 @@ def test_corrupt_checkpoint_on_resume(tiny_run, tmp_path):
     src, _ = tiny_run
     out = tmp_path / "copy"; shutil.copytree(src, out)
     rows = [r for r in read_metrics(out / "metrics.csv") if not (r["criterion"] == "random" and r["session"] == 2)]
-    from bmprune.experiment import write_metrics
+    from bmprune.runner import write_metrics
     write_metrics(out / "metrics.csv", rows, ["fi_variance", "random"])     # session 2 of 'random' now incomplete
     npz = checkpoint_path(out, "random", 1).with_suffix(".npz")
     npz.write_bytes(npz.read_bytes()[:200])                               # ...and its predecessor corrupted
@@ -155,3 +158,23 @@ def test_force_overwrites(tiny_run, tmp_path):
     assert {r["session"] for r in read_metrics(out / "metrics.csv")} == {0, 1}
     assert not checkpoint_path(out, "random", 2).with_suffix(".npz").exists()
     assert (out / "my_notes.txt").read_text() == "keep me"
+
+
+def test_info():
+    "`bmprune info` names the TensorFlow version, its CUDA build and the devices it sees."
+    import tensorflow as tf
+    rc, out, _ = cli("info")
+    assert rc == 0
+    assert f"TensorFlow {tf.__version__}" in out and f"built with CUDA: {tf.test.is_built_with_cuda()}" in out
+    assert "devices TensorFlow sees: " in out and "/device:CPU:0" in out
+
+
+def test_deterministic_flag_and_quiet(tmp_path):
+    "`--deterministic` turns on TensorFlow's op determinism (in a fresh process: it is global); `--quiet` drops the device line."
+    args = ["run", "--preset", "quick", "--criteria", "random", "--sessions", "1", "--set", "hidden=[4]", "--set", "rbms.0.epochs=1",
+            "--set", "retrain.epochs=1", "--set", "evaluate.features=false", "--set", "evaluate.samples=0"]
+    r = console(*args, "--deterministic", "--out", tmp_path / "det")
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.startswith("bmprune: computing on ") and "deterministic ops" in r.stderr.splitlines()[0], r.stderr[:300]
+    rc, _, err = cli(*args, "--quiet", "--out", tmp_path / "quiet")
+    assert rc == 0 and "computing on" not in err, err

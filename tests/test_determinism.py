@@ -125,7 +125,7 @@ def test_same_seed_other_process(case):
 @pytest.mark.parametrize("case", list(CASES))
 def test_different_seed_different_result(case):
     a, b = _in_process(case, 0, 1), _in_process(case, 1, 1)
-    keys = {"rbm_cd": ["W0"], "rbm_pcd": ["W0", "extra_v_particles"], "dbm": ["W0", "W1", "extra_particles0"],
+    keys = {"rbm_cd": ["W0"], "rbm_pcd": ["W0", "extra_particles0"], "dbm": ["W0", "W1", "extra_particles0"],
             "masks_fi_variance": ["mask0", "mask1"], "masks_random": ["mask0", "mask1"], "ais": ["log_weights"]}[case]
     for k in keys: assert _differs(a, b, [k]), f"{case}: {k} is the same for seeds 0 and 1"
 
@@ -144,9 +144,9 @@ def test_copy_is_independent_and_continues_identically():
     X = (np.random.default_rng(0).random((60, 12)) < 0.4).astype(np.float32)
     for model in (RBM(12, 5, batch_size=10, momentum=0.5, persistent=True, seed=3, verbose=False),
                   DBM([12, 5, 4], batch_size=10, n_particles=10, seed=3, verbose=False)):
-        model.fit(X, 1)
+        model.fit(X, epochs=1)
         twin = model.copy()
-        model.fit(X, 2); twin.fit(X, 2)
+        model.partial_fit(X, epochs=2); twin.partial_fit(X, epochs=2)
         for a, b in zip(model.W + model.b + model.masks, twin.W + twin.b + twin.masks):
             np.testing.assert_array_equal(a.numpy(), b.numpy())
         twin.W[0].assign(twin.W[0] + 1.0)

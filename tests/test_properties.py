@@ -191,7 +191,7 @@ def test_dbm_training_keeps_masked_weights_at_zero(seed, density):
     d.fit(X)
     for k, m in enumerate(masks):
         assert np.all(d.W[k].numpy()[m == 0] == 0), f"W{k} resurrected"
-        assert np.all(d._updater.velocity[k].numpy()[m == 0] == 0), f"velocity of W{k} non-zero on masked weights"
+        assert np.all(d.updater.velocity[k].numpy()[m == 0] == 0), f"velocity of W{k} non-zero on masked weights"
         np.testing.assert_array_equal(d.masks[k].numpy(), m)
 
 

@@ -4,7 +4,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bmprune.experiment import read_metrics, checkpoint_path, main
+from bmprune.runner import read_metrics, checkpoint_path
+from bmprune.cli import main
 
 # Tiny quick-preset run: 2 criteria x 2 sessions on a 64-8 RBM; slow enough to be killed mid-way.
 ARGS = ["run", "--preset", "quick", "--criteria", "fi_heuristic", "magnitude", "--sessions", "2", "--seed", "3",
@@ -13,7 +14,7 @@ ARGS = ["run", "--preset", "quick", "--criteria", "fi_heuristic", "magnitude", "
 
 
 def bmprune(*args):
-    cmd = [sys.executable, "-c", "import sys; from bmprune.experiment import main; sys.exit(main())", *map(str, args)]
+    cmd = [sys.executable, "-c", "import sys; from bmprune.cli import main; sys.exit(main())", *map(str, args)]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
 
