@@ -37,7 +37,7 @@ def test_every_ratio_and_number_is_present_and_finite(bench_run):
 def test_schema(bench_run):
     _, out, res = bench_run
     assert res["schema"] == 1 and res["quick"] is True
-    assert set(res["benchmarks"]) == {"rbm_vs_sklearn", "gibbs", "ais", "fisher", "dbm", "scaling"}
+    assert set(res["benchmarks"]) == {"rbm_vs_sklearn", "rbm_loop", "gibbs", "ais", "fisher", "dbm", "scaling"}
     for name, r in res["benchmarks"].items():
         assert isinstance(r.get("shapes"), dict) and r["shapes"], f"{name} does not state its shapes"
         assert isinstance(r.get("note"), str) and r["note"], f"{name} has no note"

@@ -167,7 +167,7 @@ def test_rbm_training_keeps_masked_weights_at_zero(seed, density, persistent):
     rbm.W[0].assign(r.normal(0, 1, (7, 5)).astype(np.float32))
     for b in rbm.b: b.assign(tf.zeros_like(b))
     rbm.set_mask(0, mask); rbm.reset_training(); rbm.rng.reset_from_seed(seed)   # same state as a fresh model
-    rbm.fit(X)
+    rbm.partial_fit(X, epochs=2)                        # continue with the mask (fit would start afresh)
     off = mask == 0
     assert np.all(rbm.W[0].numpy()[off] == 0) and np.all(rbm.updater.velocity[0].numpy()[off] == 0)
     np.testing.assert_array_equal(rbm.masks[0].numpy(), mask)
@@ -188,7 +188,7 @@ def test_dbm_training_keeps_masked_weights_at_zero(seed, density):
         d.W[k].assign(r.normal(0, 1, m.shape).astype(np.float32)); d.set_mask(k, m)
     for b in d.b: b.assign(tf.zeros_like(b))
     d.reset_training(particles=True); d.rng.reset_from_seed(seed)
-    d.fit(X)
+    d.partial_fit(X, epochs=2)
     for k, m in enumerate(masks):
         assert np.all(d.W[k].numpy()[m == 0] == 0), f"W{k} resurrected"
         assert np.all(d.updater.velocity[k].numpy()[m == 0] == 0), f"velocity of W{k} non-zero on masked weights"
