@@ -3,7 +3,8 @@
 A small DBM run of the mnist-dbm-fast protocol (real mnist-5k digits, a narrow DBM, 2 criteria x 2 sessions) is
 timed end to end; then the projection formula (`bench.protocol_projection`), fed with unit costs measured at that
 run's sizes in the same process, must land within 30% of it. Only the total carries the band: the phases are
-printed for diagnosis.
+printed for diagnosis. It compares wall-clock times, so it runs only when asked (`BMPRUNE_TIMING_TESTS=1 pytest
+tests/test_projection.py` on a quiet machine) and is skipped on an overloaded one.
 """
 import json, os, time
 
@@ -31,6 +32,9 @@ def _overloaded() -> bool:
     return os.getloadavg()[0] > 1.5 * len(os.sched_getaffinity(0))
 
 
+@pytest.mark.skipif(os.environ.get("BMPRUNE_TIMING_TESTS") != "1",
+                    reason="a wall-clock comparison: opt in with BMPRUNE_TIMING_TESTS=1 on a quiet machine "
+                           "(speed is judged by `bmprune bench`, not by default test runs)")
 @pytest.mark.skipif(_overloaded(), reason="machine overloaded (load average > 1.5 x cores): timings not comparable")
 def test_projection_is_within_30_percent_of_a_measured_small_run(tmp_path, monkeypatch):
     monkeypatch.setenv("BMPRUNE_DATA", str(tmp_path / "data"))     # a fresh data cache: the judge is trained in the run
