@@ -16,9 +16,9 @@ from .core import *
 # %% auto #0
 __all__ = ['FULL', 'QUICK', 'TARGETS', 'RATIO_KEYS', 'NUMBER_KEYS', 'interleaved_best', 'structured_binary', 'sweep_flops',
            'orthonormal_weights', 'matmul_chain_fn', 'bench_gibbs', 'bench_rbm_vs_sklearn', 'plain_cd1_loop',
-           'bench_rbm_vs_loop', 'bench_fisher', 'protocol_settings', 'dbm_preset_settings', 'protocol_projection',
-           'measure_protocol_costs', 'format_projection', 'bench_dbm', 'cd1_flops', 'loglog_slope', 'bench_scaling',
-           'bench_ais', 'environment', 'run_benchmarks', 'format_table', 'plot_scaling', 'main']
+           'bench_rbm_vs_loop', 'bench_fisher', 'protocol_settings', 'protocol_projection', 'measure_protocol_costs',
+           'format_projection', 'bench_dbm', 'cd1_flops', 'loglog_slope', 'bench_scaling', 'bench_ais', 'environment',
+           'run_benchmarks', 'format_table', 'plot_scaling', 'main']
 
 # %% ../nbs/13_bench.ipynb #dfa00e06
 def interleaved_best(fns: dict, repeats: int = 3, warmup: int = 1, budget: float | None = None) -> dict:
@@ -248,13 +248,9 @@ def bench_fisher(lower: int = 400, upper: int = 676, n_samples: int = 10_000, lo
                      f"{A}x{B} layer")
 
 # %% ../nbs/13_bench.ipynb #56218b56
-_DBM_DEFAULTS = dict(sizes=[400, 400, 676], batch=100, n_particles=100, mf_iter=50, mf_tol=1e-7, dbm_epochs=10,
-                     retrain_epochs=4, sessions=10, n_criteria=5, n_fi_criteria=3, rbm_batch=[20, 20], rbm_epochs=[20, 20],
-                     fi_samples=10_000, fi_steps=200, eval_samples=5000, eval_steps=200, features=True,
-                     n_train=60_000, n_test=10_000, dataset="mnist")
 _DATASET_ROWS = {"mnist": (60_000, 10_000), "mnist-5k": (4000, 1000), "digits": (1347, 450)}
 
-def protocol_settings(config, n_visible: int = 400) -> dict:
+def protocol_settings(config="mnist-dbm-fast", n_visible: int = 400) -> dict:
     "The DBM protocol settings (sizes, counts, evaluation) of an experiment config or preset name."
     if isinstance(config, str):
         from bmprune.config import get_preset
@@ -273,11 +269,6 @@ def protocol_settings(config, n_visible: int = 400) -> dict:
                 features=bool(ev.get("features", True)), n_train=n_train, n_test=min(n_test, int(ev.get("max_test", n_test))),
                 dataset=c.dataset, source=source)
 
-def dbm_preset_settings(name: str = "mnist-dbm-fast", n_visible: int = 400) -> dict:
-    "The DBM protocol settings of experiment preset `name` (falls back to documented defaults if unavailable)."
-    try: return protocol_settings(name, n_visible)
-    except Exception as e:                                  # module not there (yet) or preset renamed
-        return {**_DBM_DEFAULTS, "source": f"defaults (preset {name!r} unavailable: {type(e).__name__}: {e})"}
 
 def protocol_projection(s: dict, # protocol settings (`protocol_settings`)
                         c: dict, # unit costs in seconds (`measure_protocol_costs`)
@@ -406,7 +397,7 @@ def format_projection(p: dict) -> str:
 def bench_dbm(n_rows: int | None = None, timed_batches: int = 30, repeats: int = 2, seed: int = 0,
               chains: int = 1000, chain_steps: int = 10, budget: float | None = None, **overrides) -> dict:
     "Seconds per DBM epoch (timed on a fraction, extrapolated) and the projected wall time of the preset, by phase."
-    s = {**dbm_preset_settings(), **overrides}
+    s = {**protocol_settings(), **overrides}
     if n_rows is not None: s["n_train"] = check_int(n_rows, "n_rows")
     sizes, B = s["sizes"], s["batch"]
     c = measure_protocol_costs(s, timed_batches, repeats, seed, chains, chain_steps, budget=budget)

@@ -182,11 +182,20 @@ def _start(deterministic: bool, verbose: bool):
     if deterministic: tf.config.experimental.enable_op_determinism()
     if verbose: print(device_summary() + (" -- deterministic ops" if deterministic else ""), file=sys.stderr)
 
+class _NoRetracing:
+    "A logging filter: pruned models change shape each session, so tf.function retracing warnings are expected."
+    def filter(self, record) -> bool: return "retracing" not in record.getMessage()
+
+def _quiet_retracing():
+    "Drop only TensorFlow's retracing warnings (every other warning still shows)."
+    log = tf.get_logger()
+    if not any(isinstance(f, _NoRetracing) for f in log.filters): log.addFilter(_NoRetracing())
+
 def main(argv: list | None = None, # the arguments (default: `sys.argv[1:]`)
         ) -> int:
     "Entry point of the `bmprune` command; returns the exit status."
     argv = list(sys.argv[1:] if argv is None else argv)
-    tf.get_logger().setLevel("ERROR")      # pruned models change shape each session: expected retracing warnings
+    _quiet_retracing()
     p = _parser()
     a, rest = p.parse_known_args(argv) if argv[:1] == ["bench"] else (p.parse_args(argv), [])
     try:
