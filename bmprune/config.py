@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from .core import *
 from .prune import CRITERIA
+from .evaluate import LOGREG_SOLVERS
 
 # %% auto #0
 __all__ = ['LL_METHODS', 'DEFAULT_EVALUATE', 'PRESETS', 'PAPER_PRESET', 'derive_seed', 'ExperimentConfig', 'get_preset',
@@ -45,7 +46,9 @@ def _check_recipe(d: dict, where: str):
 # %% ../nbs/10_config.ipynb #8751d6ce
 LL_METHODS = ("auto", "exact", "ais", "none")
 DEFAULT_EVALUATE = {"log_likelihood": "auto", "ais_runs": 100, "ais_betas": 10000, "max_log2_states": 22,
-                    "features": True, "samples": 0, "sample_steps": 200, "max_test": 10000}
+                    "features": True, "samples": 0, "sample_steps": 200, "max_test": 10000,
+                    "solver": "lbfgs",     # logistic regressions (features, judge): converged 'lbfgs' or the paper's 'legacy-sag'
+                    "mf_tol": None}        # a DBM's per-row mean-field tolerance for features (None: the model's mf_tol)
 
 def _jsonable(x):
     "Plain JSON types (tuples -> lists, NumPy scalars -> Python)."
@@ -54,26 +57,26 @@ def _jsonable(x):
 @dataclass
 class ExperimentConfig:
     "Everything that determines the results of one prune-and-retrain experiment."
-    preset: str = "quick"
-    description: str = ""
-    dataset: str = "digits"
-    data: dict = field(default_factory=dict)
-    model: str = "rbm"
-    hidden: list = field(default_factory=lambda: [16])
-    receptive_field: list | None = None
-    rbms: list = field(default_factory=lambda: [{}])
-    dbm: dict = field(default_factory=dict)
-    retrain: dict = field(default_factory=dict)
-    criteria: list = field(default_factory=lambda: ["fi_variance", "fi_heuristic", "magnitude", "random"])
-    sessions: int = 3
-    fraction: float | list = 0.5
-    fi_samples: int = 2000
-    fi_steps: int = 200
-    prune: dict = field(default_factory=dict)
-    criterion_options: dict = field(default_factory=dict)
-    unit_rule: str = "input"
-    evaluate: dict = field(default_factory=dict)
-    seed: int = 0
+    preset: str = "quick"  # name of the preset this configuration came from
+    description: str = ""  # one line on what the run is for
+    dataset: str = "digits"  # name for `bmprune.data.get_dataset`
+    data: dict = field(default_factory=dict)  # keyword arguments of the dataset's loader
+    model: str = "rbm"  # 'rbm' (one hidden layer) or 'dbm' (two or more)
+    hidden: list = field(default_factory=lambda: [16])  # hidden layer sizes
+    receptive_field: list | None = None  # [kx, ky] local fields for the first weight matrix, or None
+    rbms: list = field(default_factory=lambda: [{}])  # `RBM` keyword arguments per weight matrix (the RBM's recipe, or a DBM's greedy pretraining)
+    dbm: dict = field(default_factory=dict)  # `DBM` keyword arguments (DBM only)
+    retrain: dict = field(default_factory=dict)  # overrides of the training recipe when retraining after a session
+    criteria: list = field(default_factory=lambda: ["fi_variance", "fi_heuristic", "magnitude", "random"])  # criteria of the `bmprune.prune` registry, one run each
+    sessions: int = 3  # number of prune-and-retrain sessions
+    fraction: float | list = 0.5  # fraction of the active weights pruned per session: one value or one per weight matrix
+    fi_samples: int = 2000  # Gibbs chains behind the FI estimates
+    fi_steps: int = 200  # Gibbs sweeps of each chain
+    prune: dict = field(default_factory=dict)  # options of `bmprune.prune.prune` (tie_break, legacy_percentile, scope)
+    criterion_options: dict = field(default_factory=dict)  # per-criterion options, e.g. {'fi_variance': {'times_w2': True}}
+    unit_rule: str = "input"  # how dead units are found: 'input', 'isolated' or 'reference'
+    evaluate: dict = field(default_factory=dict)  # which metrics to compute and how (log-likelihood method, AIS, features, samples)
+    seed: int = 0  # the root of every random stream
 
     # --- JSON
     def to_dict(self) -> dict:
@@ -81,7 +84,8 @@ class ExperimentConfig:
         return _jsonable(dataclasses.asdict(self))
     def to_json(self) -> str: return json.dumps(self.to_dict(), indent=2, sort_keys=True)
     @classmethod
-    def from_dict(cls, d: dict) -> "ExperimentConfig":
+    def from_dict(cls, d: dict, # the fields as a dict (e.g. from JSON)
+                 ) -> "ExperimentConfig":
         "Build from a dict; unknown keys are an error (typos must not be silently ignored)."
         if not isinstance(d, dict): raise ConfigError(f"a configuration must be a JSON object, got {type(d).__name__}")
         names = {f.name for f in dataclasses.fields(cls)}
@@ -89,7 +93,8 @@ class ExperimentConfig:
         if unknown: raise ConfigError(f"unknown configuration key(s) {unknown}; valid keys are {sorted(names)}")
         return cls(**copy.deepcopy(d)).validate()
     @classmethod
-    def from_json(cls, text_or_path) -> "ExperimentConfig":
+    def from_json(cls, text_or_path, # JSON text, or the path of a JSON file
+                 ) -> "ExperimentConfig":
         "Parse JSON text, or read a JSON file."
         s = str(text_or_path)
         if not s.lstrip().startswith("{"):
@@ -98,7 +103,9 @@ class ExperimentConfig:
         try: d = json.loads(s)
         except json.JSONDecodeError as e: raise ConfigError(f"configuration is not valid JSON: {e}") from e
         return cls.from_dict(d)
-    def save(self, path): save_json(self.to_dict(), path)
+    def save(self, path, # JSON file to write (atomically)
+            ):
+        save_json(self.to_dict(), path)
     def replace(self, **changes) -> "ExperimentConfig":
         "A validated copy with some fields changed."
         return dataclasses.replace(copy.deepcopy(self), **changes).validate()
@@ -159,6 +166,8 @@ class ExperimentConfig:
         check_choice(ev["log_likelihood"], set(LL_METHODS), "evaluate.log_likelihood")
         for k in ("ais_runs", "ais_betas", "max_test"): check_int(ev[k], f"evaluate.{k}", 1)
         for k in ("samples", "sample_steps"): check_int(ev[k], f"evaluate.{k}", 0)
+        check_choice(ev["solver"], LOGREG_SOLVERS, "evaluate.solver")
+        if ev["mf_tol"] is not None: check_positive(ev["mf_tol"], "evaluate.mf_tol", allow_zero=True)
         check_int(self.seed, "seed", 0)
         return self
 
@@ -232,13 +241,14 @@ def _mnist_dbm_fast():
                      "of 20 (RBMs) and 100 (DBM) instead of 1 with learning rates scaled up (x5 RBMs, capped at 0.1; mean "
                      "gradients), 100 DBM particles instead of 1000, 10 DBM epochs with lr logspace(-2,-3,10) (minibatch "
                      "scale, cf. YELL's batch-100 DBM at 2e-3 and below), 4 retraining "
-                     "epochs, FI from 10k and sample quality from 5k samples instead of 60k. Same architecture, receptive fields, criteria, 10 "
+                     "epochs, FI from 10k and sample quality from 5k samples instead of 60k, feature mean field stopped per row at 1e-5. Same architecture, receptive fields, criteria, 10 "
                      "sessions of 10%.")
     for r in c.rbms:
         r.update(batch_size=20, learning_rate=[min(5 * x, 0.1) for x in r["learning_rate"]])
     c.dbm.update(n_particles=100, batch_size=100, epochs=10, learning_rate=_logspace(-2, -3, 10))
     c.retrain = {"epochs": 4}
-    c.fi_samples, c.evaluate = 10000, {"log_likelihood": "none", "features": True, "samples": 5000, "sample_steps": 200}
+    c.fi_samples, c.evaluate = 10000, {"log_likelihood": "none", "features": True, "samples": 5000, "sample_steps": 200,
+                                       "mf_tol": 1e-5}   # features: a per-row tolerance that is reached (1e-7 is not)
     return c
 
 def _image_patches():
@@ -324,7 +334,8 @@ def _short(v) -> str:
         return f"[{v[0]:.3g} .. {v[-1]:.3g}] ({len(v)} values)"
     return v if isinstance(v, str) else json.dumps(v)
 
-def preset_deviations(name: str) -> list[str]:
+def preset_deviations(name: str, # a preset name (see `PRESETS`)
+                     ) -> list[str]:
     "Every setting in which preset `name` differs from the paper protocol it shortens (`PAPER_PRESET`), as 'path: paper -> here'."
     ref = PAPER_PRESET.get(check_choice(name, set(PRESETS), "preset"))
     if ref is None: return []

@@ -40,7 +40,8 @@ class CheckpointError(BMError, OSError):
     "A saved file is missing, truncated, corrupted, of another version or another config."
 
 # %% ../nbs/00_core.ipynb #d6ed8ad2
-def make_rng(seed=None) -> tf.random.Generator:
+def make_rng(seed=None, # int seed, a tf.random.Generator (returned as is) or None (seed 0)
+            ) -> tf.random.Generator:
     "A `tf.random.Generator` from an int seed, a generator (returned as is) or None (seed 0)."
     if isinstance(seed, tf.random.Generator): return seed
     if seed is None: seed = 0
@@ -48,12 +49,18 @@ def make_rng(seed=None) -> tf.random.Generator:
         raise ConfigError(f"seed must be an int or a tf.random.Generator, got {seed!r}")
     return tf.random.Generator.from_seed(int(seed))
 
-def numpy_seed(rng: tf.random.Generator) -> int:
+def numpy_seed(rng: tf.random.Generator, # generator to draw the seed from (advances it)
+              ) -> int:
     "Draw a 31-bit integer seed from `rng` (for NumPy / scikit-learn)."
     return int(rng.uniform_full_int([], dtype=tf.int64).numpy() % (2**31 - 1))
 
 # %% ../nbs/00_core.ipynb #ab33462e
-def as_matrix(X, name: str = "X", n_cols: int | None = None, dtype=NP_DTYPE, allow_empty=False) -> np.ndarray:
+def as_matrix(X, # array-like to check
+              name: str = "X", # the argument's name, for error messages
+              n_cols: int | None = None, # required number of columns (None: any)
+              dtype=NP_DTYPE, # dtype of the result
+              allow_empty=False, # accept zero rows
+             ) -> np.ndarray:
     "Validate `X` as a finite 2-D numeric array (optionally with `n_cols` columns) and return it as `dtype`."
     if isinstance(X, tf.Tensor) or isinstance(X, tf.Variable): X = X.numpy()
     if hasattr(X, "tocsr") and hasattr(X, "nnz"):     # scipy.sparse, without importing scipy here
@@ -98,6 +105,7 @@ def check_unit_interval(X: np.ndarray, # array to check (finite)
                         name: str = "X", # its name in the message
                        ):
     "Raise `DataError` unless every entry of `X` lies in [0, 1] (binary states or probabilities)."
+    if X.size == 0 or (X.min() >= 0 and X.max() <= 1): return X      # fast path: two reductions, no temporaries
     bad = (X < 0) | (X > 1)
     if np.any(bad):
         raise DataError(f"{name} must lie in [0, 1] for Bernoulli units (binary states or probabilities); found "
@@ -105,27 +113,38 @@ def check_unit_interval(X: np.ndarray, # array to check (finite)
                         f"(e.g. sklearn's MinMaxScaler) or use a Gaussian visible layer.")
     return X
 
-def check_int(n, name: str, min_value: int = 1):
+def check_int(n, # the value given
+              name: str, # the argument's name, for error messages
+              min_value: int = 1, # smallest allowed value
+             ):
     "Validate an integer argument `n >= min_value`."
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < min_value:
         raise ConfigError(f"{name} must be an integer >= {min_value}, got {n!r}")
     return int(n)
 
-def check_positive(x, name: str, allow_zero: bool = False):
+def check_positive(x, # the value given
+                   name: str, # the argument's name, for error messages
+                   allow_zero: bool = False, # accept 0 as well
+                  ):
     "Validate a finite number `x > 0` (or `>= 0`)."
     try: ok = np.isfinite(float(x)) and (float(x) >= 0 if allow_zero else float(x) > 0)
     except (TypeError, ValueError): ok = False
     if not ok: raise ConfigError(f"{name} must be a finite number {'>=' if allow_zero else '>'} 0, got {x!r}")
     return float(x)
 
-def check_fraction(p, name: str = "fraction"):
+def check_fraction(p, # the fraction given
+                   name: str = "fraction", # the argument's name, for error messages
+                  ):
     "Validate a fraction in [0, 1)."
     try: ok = 0 <= float(p) < 1
     except (TypeError, ValueError): ok = False
     if not ok: raise PruningError(f"{name} must be in [0, 1), got {p!r}")
     return float(p)
 
-def check_choice(value, choices, name: str):
+def check_choice(value, # the value given
+                 choices, # the allowed values (listed in the error)
+                 name: str, # the argument's name, for error messages
+                ):
     "Validate that `value` is one of `choices`."
     if value not in choices:
         raise ConfigError(f"unknown {name} {value!r}; choose one of {sorted(choices)}")
@@ -133,7 +152,9 @@ def check_choice(value, choices, name: str):
 
 # %% ../nbs/00_core.ipynb #cc02538b
 @contextlib.contextmanager
-def atomic_write(path, mode: str = "wb"):
+def atomic_write(path, # final file name (parent folders are created)
+                 mode: str = "wb", # open mode: 'wb' or 'w'
+                ):
     "Context manager yielding a file object; the file appears at `path` only if the block succeeds."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -147,22 +168,28 @@ def atomic_write(path, mode: str = "wb"):
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
         raise
 
-def save_json(obj, path):
+def save_json(obj, # JSON-serialisable object
+              path, # file to write
+             ):
     "Write `obj` as JSON to `path` atomically."
     with atomic_write(path, "w") as f: json.dump(obj, f, indent=2, sort_keys=True)
 
-def load_json(path) -> dict:
+def load_json(path, # JSON file to read
+             ) -> dict:
     "Read a JSON file, raising `CheckpointError` if it is missing or corrupted."
     try: return json.loads(Path(path).read_text())
     except FileNotFoundError as e: raise CheckpointError(f"missing file {path}") from e
     except (json.JSONDecodeError, UnicodeDecodeError) as e: raise CheckpointError(f"corrupted JSON file {path}: {e}") from e
 
-def file_digest(path) -> str:
+def file_digest(path, # file to hash
+               ) -> str:
     "SHA-256 of a file's bytes (ties an .npz to its .json)."
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 # %% ../nbs/00_core.ipynb #afe4263b
-def check_finite(named_tensors: dict, where: str = ""):
+def check_finite(named_tensors: dict, # name -> tensor to check
+                 where: str = "", # what was being done, for the message (e.g. 'epoch 3')
+                ):
     "Raise `NumericalError` naming the first non-finite tensor in `named_tensors`."
     for name, t in named_tensors.items():
         if not bool(tf.reduce_all(tf.math.is_finite(t))):

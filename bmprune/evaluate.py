@@ -21,9 +21,23 @@ __all__ = ['LOGREG_SOLVERS', 'JUDGE_FORMAT', 'hidden_features', 'SoftmaxRegressi
            'cached_judge', 'bootstrap_entropy', 'count_active', 'layer_activity', 'log_likelihood_report']
 
 # %% ../nbs/09_evaluate.ipynb #c68a0416
-def hidden_features(model, X, layer: int | None = None) -> np.ndarray:
+def _dbm_means(model, X, mf_tol, batch_size) -> list:
+    "Mean-field means of every hidden layer of a multi-layer stack, in row blocks, each row stopping on its own."
+    tol = getattr(model, "mf_tol", 1e-7) if mf_tol is None else check_positive(mf_tol, "mf_tol", allow_zero=True)
+    n_iter, bs = getattr(model, "mf_iter", 50), check_int(batch_size, "batch_size")
+    X = model.check_visible(X)
+    parts = [model.mean_field(X[i:i + bs], n_iter, tol, per_row=True)[1:] for i in range(0, len(X), bs)]
+    return [np.concatenate([p[k].numpy() for p in parts]) for k in range(model.n_layers - 1)]
+
+def hidden_features(model, # a BoltzmannMachine, anything with `transform(X)`, a callable, or None (the data itself)
+                    X, # visible data (rows)
+                    layer: int | None = None, # hidden layer 1..L (negative: from the top); None: the only / all layers
+                    mf_tol: float | None = None, # a DBM's mean-field tolerance per row (None: the model's `mf_tol`)
+                    batch_size: int = 10000, # rows per mean-field call of a DBM
+                   ) -> np.ndarray:
     "Features of `X` from `model.transform` (or `model(X)`); `layer` 1..L / -1 picks one hidden layer of a list."
     if model is None: out = X
+    elif isinstance(model, BoltzmannMachine) and model.n_layers > 2: out = _dbm_means(model, X, mf_tol, batch_size)
     elif isinstance(model, BoltzmannMachine): out = model.transform(X, layer=None)     # every hidden layer
     elif hasattr(model, "transform"): out = model.transform(X)
     elif callable(model): out = model(X)
@@ -42,9 +56,10 @@ def hidden_features(model, X, layer: int | None = None) -> np.ndarray:
 
 # %% ../nbs/09_evaluate.ipynb #97381f4a
 @tf.function(input_signature=[tf.TensorSpec([None], tf.float64), tf.TensorSpec([None, None], tf.float32),
+                              tf.TensorSpec([None, None], tf.float32),
                               tf.TensorSpec([None, None], tf.float64), tf.TensorSpec([None, None], tf.float64),
                               tf.TensorSpec([None], tf.float64), tf.TensorSpec([], tf.float64)])
-def _softmax_fg(theta, X, Y, L, mu, lam):
+def _softmax_fg(theta, X, XT, Y, L, mu, lam):
     "Objective and gradient at solver coordinates `theta` (compiled once for every shape)."
     n, d, K = tf.cast(tf.shape(X)[0], tf.float64), tf.shape(X)[1], tf.shape(Y)[1]
     W = tf.linalg.triangular_solve(L, tf.reshape(theta[:d * K], (d, K)), lower=True, adjoint=True)   # W = L^-T W~
@@ -54,20 +69,20 @@ def _softmax_fg(theta, X, Y, L, mu, lam):
     f = tf.reduce_mean(lse - tf.reduce_sum(Z * Y, 1)) + 0.5 * lam * tf.reduce_sum(W * W)
     R = (tf.exp(Z - lse[:, None]) - Y) / n                  # d f / d Z
     gb = tf.reduce_sum(R, 0)
-    gW = tf.cast(tf.matmul(X, tf.cast(R, tf.float32), transpose_a=True), tf.float64) + lam * W - mu[:, None] * gb
+    gW = tf.cast(tf.matmul(XT, tf.cast(R, tf.float32)), tf.float64) + lam * W - mu[:, None] * gb   # X^T stored: no transpose per call
     return f, tf.concat([tf.reshape(tf.linalg.triangular_solve(L, gW, lower=True), [-1]), gb], 0)
 
 class _SoftmaxObjective:
     "Objective and gradient of the L2 multinomial logistic regression in centred, whitened coordinates."
-    def __init__(self, X, yi, K, C, whiten=True):
+    def __init__(self, X, yi, K, C, whiten=True, lam=None):
         n, d = X.shape
-        self.n, self.d, self.K, self.lam = n, d, K, 1.0 / (C * n)
+        self.n, self.d, self.K, self.lam = n, d, K, 1.0 / (C * n) if lam is None else lam
         self._X = tf.constant(X)                                  # float32 on TensorFlow's device
         self.mu = tf.reduce_mean(self._X, 0).numpy().astype(np.float64)
         if whiten: S = tf.matmul(self._X, self._X, transpose_a=True).numpy() / n - np.outer(self.mu, self.mu)
         else: S = np.diag(tf.math.reduce_variance(self._X, 0).numpy())
         self.L = np.linalg.cholesky(S.astype(np.float64) + self.lam * np.eye(d))   # covariance + penalty = L L^T
-        self._args = (self._X, tf.one_hot(yi, K, dtype=tf.float64), tf.constant(self.L), tf.constant(self.mu),
+        self._args = (self._X, tf.transpose(self._X), tf.one_hot(yi, K, dtype=tf.float64), tf.constant(self.L), tf.constant(self.mu),
                       tf.constant(self.lam, tf.float64))
     def __call__(self, theta):
         f, g = _softmax_fg(tf.constant(theta, tf.float64), *self._args)
@@ -99,16 +114,24 @@ def _sag(X, yi, C, max_iter, seed):
         clf.fit(X, yi)
     return clf.coef_.T.astype(np.float64), clf.intercept_.astype(np.float64), int(np.max(clf.n_iter_))
 
+def _lbfgs(obj, theta0, tol, max_iter):
+    "scipy's L-BFGS-B on `obj` from `theta0` until the largest gradient entry is <= `tol`."
+    from scipy.optimize import minimize
+    return minimize(obj, theta0, jac=True, method="L-BFGS-B", options=dict(maxiter=max_iter, gtol=tol, ftol=1e-12, maxcor=20))
+
 class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     "L2-regularised multinomial logistic regression (scikit-learn's objective), solved to convergence."
     def __init__(self, C: float = 1.0,            # inverse L2 strength, as in scikit-learn (the intercept is not penalised)
                  solver: str = "lbfgs",           # 'lbfgs' (TensorFlow, whitened) or 'legacy-sag' (the paper's sklearn sag)
-                 tol: float = 1e-5,               # lbfgs stops when the largest gradient entry is <= tol
+                 tol: float = 1e-4,               # lbfgs stops when the largest gradient entry is <= tol
                  max_iter: int | None = None,     # iteration cap; None: 1000 for lbfgs, the paper's 800 for legacy-sag
-                 random_state: int = 0):          # seed of sag's sampling (lbfgs is deterministic)
+                 random_state: int = 0,           # seed of sag's sampling (lbfgs is deterministic)
+                 warm_rows: int = 10000):         # lbfgs on >= 2 x this many rows starts from the fit on a fixed subset of this many (0: never)
         self.C, self.solver, self.tol, self.max_iter, self.random_state = C, solver, tol, max_iter, random_state
+        self.warm_rows = warm_rows
 
-    def fit(self, X, y):
+    def fit(self, X, # features (n, d)
+            y): # labels (n,)
         "Fit to features `X` (n, d) and labels `y` (n,); sets `coef_`, `intercept_`, `classes_` and the convergence report."
         check_choice(self.solver, LOGREG_SOLVERS, "solver")
         C, tol = check_positive(self.C, "C"), check_positive(self.tol, "tol")
@@ -119,9 +142,14 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         t0 = time.perf_counter()
         obj = _SoftmaxObjective(X, yi, len(classes), C)
         if self.solver == "lbfgs":
-            from scipy.optimize import minimize
-            r = minimize(obj, np.zeros(obj.d * obj.K + obj.K), jac=True, method="L-BFGS-B",
-                         options=dict(maxiter=max_iter, gtol=tol, ftol=1e-12, maxcor=20))
+            theta0, self.warm_iterations_ = np.zeros(obj.d * obj.K + obj.K), 0
+            m = check_int(self.warm_rows, "warm_rows", 0)
+            rows = np.sort(np.random.default_rng(0).permutation(len(X))[:m]) if 0 < 2 * m <= len(X) else None   # fixed subset
+            if rows is not None and len(np.unique(yi[rows])) == len(classes):   # same objective, same lam, on `rows`
+                sub = _SoftmaxObjective(X[rows], yi[rows], len(classes), C, lam=obj.lam)
+                rs = _lbfgs(sub, theta0, 10 * tol, max_iter)
+                theta0, self.warm_iterations_ = obj.to_theta(*sub.from_theta(rs.x)), int(rs.nit)
+            r = _lbfgs(obj, theta0, tol, max_iter)
             theta, self.n_iter_, self.converged_, self.message_ = r.x, int(r.nit), bool(r.success), str(r.message)
         else:
             W, b, self.n_iter_ = _sag(X, yi, C, max_iter, self.random_state)
@@ -134,35 +162,41 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         return self
 
     def convergence(self) -> dict:
-        "Iterations, final largest |gradient| (solver coordinates), converged flag, objective and seconds of the fit."
-        return dict(iterations=self.n_iter_, grad_max=self.grad_max_, converged=self.converged_,
-                    objective=self.objective_, seconds=self.fit_seconds_)
+        "Iterations (on all rows, and of the warm start), final largest |gradient| (solver coordinates), converged flag, objective, seconds."
+        return dict(iterations=self.n_iter_, warm_iterations=getattr(self, "warm_iterations_", 0), grad_max=self.grad_max_,
+                    converged=self.converged_, objective=self.objective_, seconds=self.fit_seconds_)
 
-    def decision_function(self, X):
+    def decision_function(self, X): # features (n, d)
         "Class scores `X @ coef_.T + intercept_`."
         return as_matrix(X, "X", n_cols=self.n_features_in_).astype(np.float64) @ self.coef_.T + self.intercept_
 
-    def predict_proba(self, X):
+    def predict_proba(self, X): # features (n, d)
         "Class probabilities: the softmax of the scores."
         Z = self.decision_function(X)
         P = np.exp(Z - Z.max(1, keepdims=True))
         return P / P.sum(1, keepdims=True)
 
-    def predict(self, X):
+    def predict(self, X): # features (n, d)
         "The most probable class of each row."
         return self.classes_[np.argmax(self.decision_function(X), 1)]
 
 # %% ../nbs/09_evaluate.ipynb #cba18df6
-def feature_report(model, X_train, y_train, X_test, y_test,
+def feature_report(model, # the model whose features are judged (see `hidden_features`); None: raw data
+                   X_train, # training rows
+                   y_train, # their labels
+                   X_test, # test rows
+                   y_test, # their labels
                    layer: int | None = None,      # hidden layer (see `hidden_features`); None: the only / all layers
                    C: float = 1.0,                # inverse L2 strength of the logistic regression
                    solver: str = "lbfgs",         # 'lbfgs' or the paper's 'legacy-sag'
-                   tol: float = 1e-5,             # convergence tolerance of lbfgs (largest gradient entry)
+                   tol: float = 1e-4,             # convergence tolerance of lbfgs (largest gradient entry)
                    max_iter: int | None = None,   # iteration cap (None: the solver's default)
-                   seed: int = 0) -> dict:        # seed of sag
+                   seed: int = 0,                 # seed of sag
+                   mf_tol: float | None = None,   # a DBM's mean-field tolerance per row (None: the model's)
+                  ) -> dict:
     "Accuracy of a logistic regression on `model`'s hidden features (`model=None`: raw data), with convergence and timings."
     t0 = time.perf_counter()
-    Ftr, Fte = hidden_features(model, X_train, layer), hidden_features(model, X_test, layer)
+    Ftr, Fte = hidden_features(model, X_train, layer, mf_tol), hidden_features(model, X_test, layer, mf_tol)
     ytr, yte = _labels(y_train, len(Ftr), "y_train"), _labels(y_test, len(Fte), "y_test")
     t1 = time.perf_counter()
     clf = SoftmaxRegression(C=C, solver=solver, tol=tol, max_iter=max_iter, random_state=seed).fit(Ftr, ytr)
@@ -171,31 +205,48 @@ def feature_report(model, X_train, y_train, X_test, y_test,
     return dict(accuracy=acc, iterations=c["iterations"], grad_max=c["grad_max"], converged=c["converged"],
                 seconds_features=t1 - t0, seconds_fit=time.perf_counter() - t1, classifier=clf)
 
-def feature_accuracy(model, X_train, y_train, X_test, y_test, layer: int | None = None, C: float = 1.0,
-                     solver: str = "lbfgs", tol: float = 1e-5, max_iter: int | None = None, seed: int = 0,
-                     return_classifier: bool = False):
+def feature_accuracy(model, # see `feature_report`
+                     X_train, # training rows
+                     y_train, # their labels
+                     X_test, # test rows
+                     y_test, # their labels
+                     layer: int | None = None, # hidden layer; None: the only / all layers
+                     C: float = 1.0, # inverse L2 strength
+                     solver: str = "lbfgs", # 'lbfgs' or 'legacy-sag'
+                     tol: float = 1e-4, # lbfgs tolerance
+                     max_iter: int | None = None, # iteration cap (None: the solver's default)
+                     seed: int = 0, # seed of sag
+                     return_classifier: bool = False, # also return the fitted classifier
+                     mf_tol: float | None = None, # a DBM's mean-field tolerance per row (None: the model's)
+                    ):
     "Test accuracy of a logistic regression on `model`'s hidden features (`feature_report`'s number; and the classifier)."
-    r = feature_report(model, X_train, y_train, X_test, y_test, layer, C, solver, tol, max_iter, seed)
+    r = feature_report(model, X_train, y_train, X_test, y_test, layer, C, solver, tol, max_iter, seed, mf_tol)
     return (r["accuracy"], r["classifier"]) if return_classifier else r["accuracy"]
 
 # %% ../nbs/09_evaluate.ipynb #ccc351b6
-def train_digit_classifier(X, y,
+def train_digit_classifier(X, # real binarised digits (n, d)
+                           y, # their labels
                            C: float = 0.1,                # inverse L2 strength (the paper's 0.1)
                            seed: int = 4444,              # the paper's seed (only legacy-sag uses it)
                            max_iter: int | None = None,   # iteration cap (None: the solver's default)
                            solver: str = "lbfgs",         # 'lbfgs' or the paper's 'legacy-sag'
-                           tol: float = 1e-5) -> SoftmaxRegression:   # lbfgs tolerance
+                           tol: float = 1e-4,             # lbfgs tolerance
+                          ) -> SoftmaxRegression:
     "The paper's sample judge: a multinomial logistic regression on real binarised digits, solved to convergence."
     return SoftmaxRegression(C=C, solver=solver, tol=tol, max_iter=max_iter, random_state=seed).fit(as_matrix(X, "X"), y)
 
-def class_entropy(counts) -> float:
+def class_entropy(counts, # class histogram (non-negative, positive sum)
+                 ) -> float:
     "Entropy (nats) of the class histogram `counts` (0 log 0 = 0)."
     c = np.asarray(counts, np.float64)
     if c.ndim != 1 or np.any(c < 0) or c.sum() <= 0: raise DataError(f"counts must be non-negative with a positive sum, got {counts!r}")
     p = c[c > 0] / c.sum()
     return float(-(p * np.log(p)).sum())
 
-def sample_quality(samples, classifier, threshold: float = 0.9) -> dict:
+def sample_quality(samples, # model samples (n, d), the judge's features
+                   classifier, # the judge: anything with `predict_proba` (`train_digit_classifier`)
+                   threshold: float = 0.9, # max-probability from which a sample counts as confident
+                  ) -> dict:
     "Quality (unweighted mean over classes of mean max-probability), confident share, class counts, entropy."
     if not hasattr(classifier, "predict_proba"): raise ConfigError("classifier must have predict_proba (e.g. train_digit_classifier)")
     S = as_matrix(samples, "samples", n_cols=getattr(classifier, "n_features_in_", None))
@@ -214,7 +265,14 @@ def sample_quality(samples, classifier, threshold: float = 0.9) -> dict:
             "n_classes_present": int(present.sum())}
 
 # %% ../nbs/09_evaluate.ipynb #ed14d558
-def sample_report(model, classifier, n: int = 1000, n_steps: int = 200, seed=0, threshold: float = 0.9, **sample_kwargs) -> dict:
+def sample_report(model, # the model sampled (anything with `sample(n, n_steps=, seed=)`)
+                  classifier, # the judge (see `sample_quality`)
+                  n: int = 1000, # number of samples
+                  n_steps: int = 200, # Gibbs steps per sample
+                  seed=0, # seed of the sampler
+                  threshold: float = 0.9, # confidence threshold (see `sample_quality`)
+                  **sample_kwargs, # passed on to `model.sample`
+                 ) -> dict:
     "Draw `n` samples from `model` and return `sample_quality` of them (plus mean activity and seconds per phase)."
     t0 = time.perf_counter()
     S = np.asarray(model.sample(check_int(n, "n"), n_steps=n_steps, seed=seed, **sample_kwargs))
@@ -234,8 +292,16 @@ def data_digest(*arrays) -> str:
         h.update(f"{a.dtype.str}{a.shape}".encode()); h.update(a.tobytes())
     return h.hexdigest()
 
-def judge_key(X, y, name: str, preprocessing=None, seed: int = 4444, C: float = 0.1, solver: str = "lbfgs",
-              tol: float = 1e-5, max_iter: int | None = None) -> str:
+def judge_key(X, # the judge's training digits
+              y, # their labels
+              name: str, # dataset name
+              preprocessing=None, # dict of the dataset's preprocessing options
+              seed: int = 4444, # the judge's seed
+              C: float = 0.1, # inverse L2 strength
+              solver: str = "lbfgs", # 'lbfgs' or 'legacy-sag'
+              tol: float = 1e-4, # lbfgs tolerance
+              max_iter: int | None = None, # iteration cap (None: the solver's default)
+             ) -> str:
     "The cache key of a judge: digest of dataset name, preprocessing, solver settings, seed and data."
     spec = dict(format=JUDGE_FORMAT, name=str(name), preprocessing=preprocessing or {}, seed=int(seed), C=float(C),
                 solver=str(solver), tol=float(tol), max_iter=max_iter, data=data_digest(X, y))
@@ -255,17 +321,20 @@ def _load_classifier(path) -> SoftmaxRegression:
     clf.n_features_in_, clf.message_ = clf.coef_.shape[1], meta["message"]
     clf.n_iter_, clf.grad_max_, clf.converged_, clf.objective_, clf.fit_seconds_ = (
         c["iterations"], c["grad_max"], c["converged"], c["objective"], c["seconds"])
+    clf.warm_iterations_ = c.get("warm_iterations", 0)
     return clf
 
-def cached_judge(X, y,
+def cached_judge(X, # the judge's training digits
+                 y, # their labels
                  name: str,                      # dataset name (part of the key and of the file name)
                  preprocessing=None,             # dict of the dataset's preprocessing options (part of the key)
                  seed: int = 4444,               # the judge's seed (the paper's 4444)
                  C: float = 0.1,                 # inverse L2 strength (the paper's 0.1)
                  solver: str = "lbfgs",          # 'lbfgs' or 'legacy-sag'
-                 tol: float = 1e-5,              # lbfgs tolerance
+                 tol: float = 1e-4,              # lbfgs tolerance
                  max_iter: int | None = None,    # iteration cap (None: the solver's default)
-                 cache_dir=None) -> SoftmaxRegression:   # folder of `judges/` (None: `bmprune.data.data_home()`)
+                 cache_dir=None,                 # folder of `judges/` (None: `bmprune.data.data_home()`)
+                ) -> SoftmaxRegression:
     "The sample judge for these digits: loaded from the cache, or trained once and cached atomically."
     if cache_dir is None:
         from bmprune.data import data_home
@@ -286,7 +355,11 @@ def cached_judge(X, y,
     return clf
 
 # %% ../nbs/09_evaluate.ipynb #d5ee87e0
-def bootstrap_entropy(counts, sizes, n_boot: int = 10000, seed=0) -> tuple[np.ndarray, np.ndarray]:
+def bootstrap_entropy(counts, # class histogram whose class shares are resampled
+                      sizes, # sample size(s) of the resamples
+                      n_boot: int = 10000, # resamples per size
+                      seed=0, # seed of the resampling
+                     ) -> tuple[np.ndarray, np.ndarray]:
     "Mean and std of the class-count entropy of bootstrap resamples of each size in `sizes`."
     c = np.asarray(counts, np.float64)
     class_entropy(c)   # validates
@@ -301,7 +374,8 @@ def bootstrap_entropy(counts, sizes, n_boot: int = 10000, seed=0) -> tuple[np.nd
     return np.array(means), np.array(stds)
 
 # %% ../nbs/09_evaluate.ipynb #77acdb0b
-def count_active(model) -> dict:
+def count_active(model, # a Stack (RBM, DBM)
+                ) -> dict:
     "Active weights per matrix, their total and share, and active units per layer (visible included)."
     if not (hasattr(model, "n_active_weights") and hasattr(model, "n_active_units")):
         raise ConfigError(f"count_active needs a Stack (RBM, DBM); got {type(model).__name__}")
@@ -311,14 +385,24 @@ def count_active(model) -> dict:
             "weight_fraction": [a / s for a, s in zip(w, sizes)], "active_units": u,
             "layer_sizes": [int(s) for s in model.sizes], "hidden_units": u[1:]}
 
-def layer_activity(model, X) -> list:
+def layer_activity(model, # a Stack (RBM, DBM)
+                   X, # data rows (n, visible units)
+                  ) -> list:
     "Mean activity of each layer on data `X`: data mean for the visible layer, mean-field means above."
     mus = model.mean_field(X)
     return [float(np.mean(m.numpy() if hasattr(m, "numpy") else m)) for m in mus]
 
 # %% ../nbs/09_evaluate.ipynb #bad09340
-def log_likelihood_report(model, X_test, X_train=None, method: str = "auto", max_log2_states: float = 22,
-                          n_runs: int = 100, n_betas: int = 10000, seed=0, **ais_kwargs) -> dict:
+def log_likelihood_report(model, # a Stack (RBM, DBM)
+                          X_test, # test rows
+                          X_train=None, # training rows (None: test only; AIS then uses the test rows as base data)
+                          method: str = "auto", # 'auto' (exact when enumerable, else AIS), 'exact', 'ais' or 'none'
+                          max_log2_states: float = 22, # largest log2 of the states enumerated for exact log Z
+                          n_runs: int = 100, # AIS runs
+                          n_betas: int = 10000, # AIS temperatures
+                          seed=0, # seed of AIS
+                          **ais_kwargs, # passed on to `partition.ais_log_z`
+                         ) -> dict:
     "Test (and train) log-likelihood per example: exact by enumeration when possible, else AIS (+ ELBO for DBMs)."
     check_choice(method, {"auto", "exact", "ais", "none"}, "log-likelihood method")
     if not hasattr(model, "check_visible"): raise ConfigError(f"log_likelihood_report needs a Stack (RBM, DBM); got {type(model).__name__}")

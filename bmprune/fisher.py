@@ -23,7 +23,13 @@ __all__ = ['FIM_MAX_BYTES', 'model_samples', 'check_samples', 'pair_statistics',
            'heuristic_loop', 'fi_variance', 'fi_heuristic']
 
 # %% ../nbs/06_fisher.ipynb #f518c3a3
-def model_samples(stack, n: int = 1000, n_steps: int = 200, seed=0, init=None, samples=None) -> list[np.ndarray]:
+def model_samples(stack, # the model (an RBM, a DBM or any Stack)
+                  n: int = 1000, # number of chains (samples)
+                  n_steps: int = 200, # Gibbs sweeps of each chain
+                  seed=0, # int seed or tf.random.Generator of the chains
+                  init=None, # starting states, one per layer (None: random)
+                  samples=None, # already drawn samples: validated and returned instead
+                 ) -> list[np.ndarray]:
     "States of all layers of `stack` after `n_steps` block-Gibbs sweeps of `n` chains (or validated `samples`)."
     if samples is not None: return check_samples(stack, samples)
     n = check_int(n, "n (number of model samples)", 2)
@@ -31,7 +37,9 @@ def model_samples(stack, n: int = 1000, n_steps: int = 200, seed=0, init=None, s
     states = stack.sample_chains(n, n_steps, seed=seed, init=init)
     return [np.asarray(s.numpy(), NP_DTYPE) for s in states]
 
-def check_samples(stack, samples) -> list[np.ndarray]:
+def check_samples(stack, # the model (an RBM, a DBM or any Stack)
+                  samples, # one 2-D array per layer of `stack`
+                 ) -> list[np.ndarray]:
     "Validate samples: one 2-D array per layer of `stack`, equal row counts (>= 2), states or means (e.g. in [0, 1])."
     if not isinstance(samples, (list, tuple)) or len(samples) != stack.n_layers:
         got = len(samples) if isinstance(samples, (list, tuple)) else type(samples).__name__
@@ -51,7 +59,11 @@ def _weight_stat(layer, x):
     x = np.asarray(x, np.float64)
     return x if layer is None or layer.binary else np.asarray(layer.stat(tf.constant(x)), np.float64)
 
-def pair_statistics(X, Y, layer_x=None, layer_y=None) -> np.ndarray:
+def pair_statistics(X, # states of the lower layer (rows, n_lower)
+                    Y, # states of the upper layer (rows, n_upper), same rows as X
+                    layer_x=None, # `Layer` of X (None: its states are the statistics)
+                    layer_y=None, # `Layer` of Y (None: its states are the statistics)
+                   ) -> np.ndarray:
     "Sufficient statistics `[x, y, vec(x y^T)]` (visible-major) of a pair of layers, one row per sample."
     X, Y = np.asarray(X, np.float64), np.asarray(Y, np.float64)
     bx = X if layer_x is None else _bias_stat(layer_x, X)
@@ -77,8 +89,16 @@ def _check_fim_size(stack, k, max_bytes):
                           f"{max_bytes:,}. Raise max_bytes or use the diagonal estimates (fi_variance, fi_heuristic).")
     return P
 
-def full_fim(stack, k: int = 0, samples=None, *, n_samples: int = 2000, n_steps: int = 200, seed=0,
-             max_bytes: int = FIM_MAX_BYTES, chunk_bytes: int = 2**26) -> np.ndarray:
+def full_fim(stack, # the model (an RBM, a DBM or any Stack)
+             k: int = 0, # which weight matrix (joins layers k and k+1)
+             samples=None, # model samples, one array per layer (None: drawn here with `model_samples`)
+             *,
+             n_samples: int = 2000, # number of model samples (Gibbs chains) when `samples` is None
+             n_steps: int = 200, # Gibbs sweeps of each chain
+             seed=0, # int seed or tf.random.Generator of the chains
+             max_bytes: int = FIM_MAX_BYTES, # refuse (ConfigError) when the P x P float64 matrix needs more memory than this
+             chunk_bytes: int = 2**26, # memory of each block of statistics accumulated at a time
+            ) -> np.ndarray:
     "Sample estimate (ddof=1, float64) of the FIM of the parameters `(b_k, b_k+1, W_k)` of weight matrix `k`."
     k = _check_pair(stack, k)
     P = _check_fim_size(stack, k, max_bytes)
@@ -94,12 +114,16 @@ def full_fim(stack, k: int = 0, samples=None, *, n_samples: int = 2000, n_steps:
         C += S.T @ S
     return C / (n - 1)
 
-def fim_eigen(F) -> tuple[np.ndarray, np.ndarray]:
+def fim_eigen(F, # a symmetric FIM
+             ) -> tuple[np.ndarray, np.ndarray]:
     "Eigenvalues (descending) and eigenvectors (columns, same order) of a symmetric FIM."
     vals, vecs = np.linalg.eigh(np.asarray(F, np.float64))
     return vals[::-1], vecs[:, ::-1]
 
-def split_fim_vector(vec, n_lower: int, n_upper: int):
+def split_fim_vector(vec, # vector over the parameters (b_lower, b_upper, vec(W))
+                     n_lower: int, # units of the lower layer
+                     n_upper: int, # units of the upper layer
+                    ):
     "Split a parameter-space vector into `(lower bias part, upper bias part, weight part (n_lower, n_upper))`."
     vec = np.asarray(vec)
     if vec.shape != (n_lower + n_upper + n_lower * n_upper,):
@@ -113,7 +137,12 @@ class FimComponent(NamedTuple):
     b_upper: np.ndarray
     W: np.ndarray
 
-def first_eigenvector(stack, k: int = 0, samples=None, F=None, **kw) -> FimComponent:
+def first_eigenvector(stack, # the model (an RBM, a DBM or any Stack)
+                      k: int = 0, # which weight matrix (joins layers k and k+1)
+                      samples=None, # model samples, one array per layer (None: drawn here with `model_samples`)
+                      F=None, # the FIM of weight matrix k if already computed (None: `full_fim(stack, k, samples, **kw)`)
+                      **kw,
+                     ) -> FimComponent:
     "Eigenvector of the largest eigenvalue of weight matrix `k`'s FIM (estimated unless `F` is given), split."
     k = _check_pair(stack, k)
     F = full_fim(stack, k, samples, **kw) if F is None else np.asarray(F)
@@ -134,7 +163,10 @@ def _joint_states(stack, max_log2_states: float = 20):
     p = np.exp(logp - np.logaddexp.reduce(logp))
     return states, p
 
-def exact_fim(stack, k: int = 0, max_log2_states: float = 20) -> np.ndarray:
+def exact_fim(stack, # the model (an RBM, a DBM or any Stack)
+              k: int = 0, # which weight matrix (joins layers k and k+1)
+              max_log2_states: float = 20, # refuse (ConfigError) when the cheaper parity has more than 2^this states
+             ) -> np.ndarray:
     "Exact FIM (covariance of the pair statistics under the model) of weight matrix `k`, by enumeration."
     k = _check_pair(stack, k)
     states, p = _joint_states(stack, max_log2_states)
@@ -145,7 +177,10 @@ def exact_fim(stack, k: int = 0, max_log2_states: float = 20) -> np.ndarray:
 # %% ../nbs/06_fisher.ipynb #18417c32
 def _is_binary_data(X): return bool(np.all((X == 0) | (X == 1)))
 
-def pair_variance(X, Y, binary: bool | None = None) -> np.ndarray:
+def pair_variance(X, # values of the lower layer (rows, n_lower)
+                  Y, # values of the upper layer (rows, n_upper)
+                  binary: bool | None = None, # 0/1 data: the variance follows from the means (None: detect from the data)
+                 ) -> np.ndarray:
     "Var over rows of `x_i * y_j` (ddof=1) for every pair (i, j), vectorised; shape `(X cols, Y cols)`."
     X, Y = np.asarray(X, np.float64), np.asarray(Y, np.float64)
     n = len(X)
@@ -155,7 +190,9 @@ def pair_variance(X, Y, binary: bool | None = None) -> np.ndarray:
     E2 = M if binary else (X * X).T @ (Y * Y) / n
     return np.maximum(E2 - M * M, 0.) * (n / (n - 1))
 
-def variance_loop(X, Y) -> np.ndarray:
+def variance_loop(X, # values of the lower layer (rows, n_lower)
+                  Y, # values of the upper layer (rows, n_upper)
+                 ) -> np.ndarray:
     "Reference implementation of `pair_variance`: a Python loop over all unit pairs (the `bmprune bench` baseline)."
     X, Y = np.asarray(X, np.float64), np.asarray(Y, np.float64)
     F = np.zeros((X.shape[1], Y.shape[1]))
@@ -168,7 +205,11 @@ def _rates_logit(p, eps):
     p = np.clip(np.asarray(p, np.float64), eps, 1 - eps)
     return np.log(p) - np.log1p(-p)
 
-def pair_heuristic(X, Y, W, eps: float = 1e-6) -> np.ndarray:
+def pair_heuristic(X, # states of the lower layer (rows, n_lower)
+                   Y, # states of the upper layer (rows, n_upper), same rows as X
+                   W, # weight matrix (n_lower, n_upper) between them
+                   eps: float = 1e-6, # firing rates are clipped to [eps, 1 - eps] before the logit
+                  ) -> np.ndarray:
     "The paper's heuristic FI `r(1-r)`, `r_ij = q_j sigmoid(logit(p_i) + W_ij (1 - q_j))`, vectorised."
     X, Y, W = np.asarray(X), np.asarray(Y), np.asarray(W, np.float64)     # only the rates need float64: no copy of the samples
     if W.shape != (X.shape[1], Y.shape[1]): raise ShapeError(f"W must have shape {(X.shape[1], Y.shape[1])}, got {W.shape}")
@@ -177,7 +218,11 @@ def pair_heuristic(X, Y, W, eps: float = 1e-6) -> np.ndarray:
     r = q[None, :] * expit(a[:, None] + W * (1 - q)[None, :])
     return r * (1 - r)
 
-def heuristic_loop(X, Y, W, eps: float = 1e-6) -> np.ndarray:
+def heuristic_loop(X, # states of the lower layer (rows, n_lower)
+                   Y, # states of the upper layer (rows, n_upper), same rows as X
+                   W, # weight matrix (n_lower, n_upper) between them
+                   eps: float = 1e-6, # firing rates are clipped to [eps, 1 - eps] before the logit
+                  ) -> np.ndarray:
     "Reference implementation of `pair_heuristic`: a Python loop over units with `math` (the `bmprune bench` baseline)."
     X, Y, W = np.asarray(X, np.float64), np.asarray(Y, np.float64), np.asarray(W, np.float64)
     n, A, B = len(X), X.shape[1], Y.shape[1]
@@ -201,7 +246,14 @@ def _finish(stack, k, F, times_w2):
     W, m = stack.W[k].numpy().astype(np.float64), stack.masks[k].numpy().astype(np.float64)
     return F * m * (W * W if times_w2 else 1.)
 
-def fi_variance(stack, samples=None, *, times_w2: bool = False, n_samples: int = 1000, n_steps: int = 200, seed=0) -> list[np.ndarray]:
+def fi_variance(stack, # the model (an RBM, a DBM or any Stack)
+                samples=None, # model samples, one array per layer (None: drawn here with `model_samples`)
+                *,
+                times_w2: bool = False, # multiply the FI by w^2 (the weight's saliency)
+                n_samples: int = 1000, # number of model samples (Gibbs chains) when `samples` is None
+                n_steps: int = 200, # Gibbs sweeps of each chain
+                seed=0, # int seed or tf.random.Generator of the chains
+               ) -> list[np.ndarray]:
     "Variance estimate `Var(x_i y_j)` of the FIM diagonal for every weight matrix (masked weights: 0)."
     out = []
     for k, X, Y in _stack_pairs(stack, samples, n_samples, n_steps, seed):
@@ -211,8 +263,15 @@ def fi_variance(stack, samples=None, *, times_w2: bool = False, n_samples: int =
         out.append(_finish(stack, k, F, times_w2))
     return out
 
-def fi_heuristic(stack, samples=None, *, times_w2: bool = False, eps: float = 1e-6, n_samples: int = 1000,
-                 n_steps: int = 200, seed=0) -> list[np.ndarray]:
+def fi_heuristic(stack, # the model (an RBM, a DBM or any Stack)
+                 samples=None, # model samples, one array per layer (None: drawn here with `model_samples`)
+                 *,
+                 times_w2: bool = False, # multiply the FI by w^2 (the weight's saliency)
+                 eps: float = 1e-6, # firing rates are clipped to [eps, 1 - eps] before the logit
+                 n_samples: int = 1000, # number of model samples (Gibbs chains) when `samples` is None
+                 n_steps: int = 200, # Gibbs sweeps of each chain
+                 seed=0, # int seed or tf.random.Generator of the chains
+                ) -> list[np.ndarray]:
     "The paper's heuristic FI for every weight matrix of a stack of binary layers (masked weights: 0)."
     for L in stack.layers:
         if not L.binary: raise ConfigError(f"the heuristic FI needs binary layers (firing rates); got {L!r}. Use fi_variance.")

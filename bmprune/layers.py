@@ -19,37 +19,57 @@ __all__ = ['LAYER_TYPES', 'Layer', 'Bernoulli', 'Multinomial', 'Gaussian', 'make
 class Layer:
     "A layer of `size` units of one type. Subclasses define the conditional distribution given the input."
     kind = "layer"
-    def __init__(self, size: int): self.size = check_int(size, "layer size")
+    def __init__(self, size: int, # number of units
+                ):
+        self.size = check_int(size, "layer size")
     def config(self) -> dict: return {"type": self.kind, "size": self.size}
     def __repr__(self): return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.config().items() if k != 'type')})"
     def __eq__(self, other): return type(self) is type(other) and self.config() == other.config()
     binary = False       # states are 0/1 vectors (so they can be enumerated and their products are binary)
 
-    def stat(self, x):
+    def stat(self, x, # states (rows, size)
+            ):
         "The statistic t(x) that multiplies the weights."
         return x
-    def mean(self, inp, bias):
+    def mean(self, inp, # total input from the neighbouring layers (rows, size), without the bias
+             bias, # the layer's bias (size,)
+            ):
         "Conditional mean of the units given their total input `inp` from the neighbours."
         raise NotImplementedError
-    def sample(self, mean, rng: tf.random.Generator):
+    def sample(self, mean, # conditional means (rows, size)
+               rng: tf.random.Generator, # tf.random.Generator to draw from
+              ):
         "A state drawn from the conditional distribution whose mean is `mean`."
         raise NotImplementedError
-    def self_energy(self, x, bias):
+    def self_energy(self, x, # states (rows, size)
+                    bias, # the layer's bias (size,)
+                   ):
         "Per-row self-energy epsilon(x; bias)."
         return -tf.reduce_sum(x * bias, axis=-1)
-    def log_partition(self, inp, bias):
+    def log_partition(self, inp, # total input from the neighbouring layers (rows, size), without the bias
+                      bias, # the layer's bias (size,)
+                     ):
         "Per-row log of the sum over this layer's states of exp(-epsilon(x;b) + t(x).inp)."
         raise NotImplementedError
-    def log_partition_delta(self, inp, bias, d_inp, d_bias):
+    def log_partition_delta(self, inp, # total input from the neighbouring layers (rows, size), without the bias
+                            bias, # the layer's bias (size,)
+                            d_inp, # change of the input
+                            d_bias, # change of the bias
+                           ):
         "Per-row `log_partition(inp + d_inp, bias + d_bias) - log_partition(inp, bias)`, accurate when the change is small."
         return self.log_partition(inp + d_inp, bias + d_bias) - self.log_partition(inp, bias)
-    def entropy(self, mean):
+    def entropy(self, mean, # conditional means (rows, size)
+               ):
         "Per-row entropy of the factorised distribution with this mean (mean-field / ELBO)."
         raise NotImplementedError
-    def bias_for_mean(self, m):
+    def bias_for_mean(self, m, # target unit means (size,), e.g. the data's mean
+                     ):
         "Bias of an isolated layer whose units have means `m` (base-rate models, visible-bias init)."
         raise NotImplementedError
-    def random_state(self, n: int, rng: tf.random.Generator, dtype=DTYPE):
+    def random_state(self, n: int, # number of states (rows)
+                     rng: tf.random.Generator, # tf.random.Generator to draw from
+                     dtype=DTYPE, # dtype of the states
+                    ):
         "`n` random states (e.g. to start sampling chains): the layer's distribution at zero bias and input."
         return self.sample(self.mean(tf.zeros([n, self.size], dtype), tf.zeros([self.size], dtype)), rng)
     def log_n_states(self) -> float:
@@ -71,18 +91,33 @@ class Layer:
 class Bernoulli(Layer):
     "Binary 0/1 units."
     kind = "bernoulli"; binary = True
-    def mean(self, inp, bias): return tf.sigmoid(inp + bias)
-    def sample(self, mean, rng): return tf.cast(rng.uniform(tf.shape(mean), dtype=mean.dtype) < mean, mean.dtype)
-    def log_partition(self, inp, bias): return tf.reduce_sum(tf.math.softplus(inp + bias), axis=-1)
-    def log_partition_delta(self, inp, bias, d_inp, d_bias):
+    def mean(self, inp, # total input from the neighbouring layers (rows, size), without the bias
+             bias, # the layer's bias (size,)
+            ):
+        return tf.sigmoid(inp + bias)
+    def sample(self, mean, # conditional means (rows, size)
+               rng, # tf.random.Generator to draw from
+              ):
+        return tf.cast(rng.uniform(tf.shape(mean), dtype=mean.dtype) < mean, mean.dtype)
+    def log_partition(self, inp, # total input from the neighbouring layers (rows, size), without the bias
+                      bias, # the layer's bias (size,)
+                     ):
+        return tf.reduce_sum(tf.math.softplus(inp + bias), axis=-1)
+    def log_partition_delta(self, inp, # total input from the neighbouring layers (rows, size), without the bias
+                            bias, # the layer's bias (size,)
+                            d_inp, # change of the input
+                            d_bias, # change of the bias
+                           ):
         x, d = inp + bias, d_inp + d_bias
         small = tf.abs(d) < 1     # softplus(x+d) - softplus(x) = log1p(sigmoid(x) expm1(d)): no cancellation for small d
         direct = tf.math.softplus(x + d) - tf.math.softplus(x)
         return tf.reduce_sum(tf.where(small, tf.math.log1p(tf.sigmoid(x) * tf.math.expm1(tf.where(small, d, 0.))), direct), axis=-1)
-    def entropy(self, mean):
+    def entropy(self, mean, # conditional means (rows, size)
+               ):
         m = tf.clip_by_value(mean, 1e-7, 1 - 1e-7)
         return -tf.reduce_sum(m * tf.math.log(m) + (1 - m) * tf.math.log1p(-m), axis=-1)
-    def bias_for_mean(self, m):
+    def bias_for_mean(self, m, # target unit means (size,), e.g. the data's mean
+                     ):
         m = np.clip(np.asarray(m, np.float64), 1e-3, 1 - 1e-3)   # smoothed: never +-inf (reference bug #30)
         return np.log(m) - np.log1p(-m)
     def log_n_states(self): return float(self.size)
@@ -97,7 +132,9 @@ class Bernoulli(Layer):
 class Multinomial(Layer):
     "Groups of `group` units, exactly one on per group (softmax units)."
     kind = "multinomial"; binary = True
-    def __init__(self, size: int, group: int | None = None):
+    def __init__(self, size: int, # number of units
+                 group: int | None = None, # units per softmax group (None: one group of all units); must divide size
+                ):
         super().__init__(size)
         self.group = check_int(size if group is None else group, "Multinomial group size")
         if self.size % self.group:
@@ -105,24 +142,37 @@ class Multinomial(Layer):
         self.n_groups = self.size // self.group
     def config(self): return {**super().config(), "group": self.group}
     def _grouped(self, x): return tf.reshape(x, [-1, self.n_groups, self.group])
-    def mean(self, inp, bias): return tf.reshape(tf.nn.softmax(self._grouped(inp + bias), axis=-1), [-1, self.size])
-    def sample(self, mean, rng):
+    def mean(self, inp, # total input from the neighbouring layers (rows, size), without the bias
+             bias, # the layer's bias (size,)
+            ):
+        return tf.reshape(tf.nn.softmax(self._grouped(inp + bias), axis=-1), [-1, self.size])
+    def sample(self, mean, # conditional means (rows, size)
+               rng, # tf.random.Generator to draw from
+              ):
         g = -tf.math.log(-tf.math.log(rng.uniform(tf.shape(mean), 1e-20, 1., dtype=mean.dtype)))  # Gumbel-max trick
         idx = tf.argmax(self._grouped(tf.math.log(mean + 1e-30) + g), axis=-1)
         return tf.reshape(tf.one_hot(idx, self.group, dtype=mean.dtype), [-1, self.size])
-    def log_partition(self, inp, bias):
+    def log_partition(self, inp, # total input from the neighbouring layers (rows, size), without the bias
+                      bias, # the layer's bias (size,)
+                     ):
         return tf.reduce_sum(tf.reduce_logsumexp(self._grouped(inp + bias), axis=-1), axis=-1)
-    def log_partition_delta(self, inp, bias, d_inp, d_bias):
+    def log_partition_delta(self, inp, # total input from the neighbouring layers (rows, size), without the bias
+                            bias, # the layer's bias (size,)
+                            d_inp, # change of the input
+                            d_bias, # change of the bias
+                           ):
         x, d = self._grouped(inp + bias), self._grouped(d_inp + d_bias)
         small = tf.reduce_all(tf.abs(d) < 1, axis=-1)      # log sum_k softmax(x)_k e^{d_k} = log1p(sum_k p_k expm1(d_k))
         ds = tf.where(small[..., None], d, 0.)
         near = tf.math.log1p(tf.reduce_sum(tf.nn.softmax(x, axis=-1) * tf.math.expm1(ds), axis=-1))
         direct = tf.reduce_logsumexp(x + d, axis=-1) - tf.reduce_logsumexp(x, axis=-1)
         return tf.reduce_sum(tf.where(small, near, direct), axis=-1)
-    def entropy(self, mean):
+    def entropy(self, mean, # conditional means (rows, size)
+               ):
         m = tf.clip_by_value(mean, 1e-12, 1.)
         return -tf.reduce_sum(mean * tf.math.log(m), axis=-1)
-    def bias_for_mean(self, m):
+    def bias_for_mean(self, m, # target unit means (size,), e.g. the data's mean
+                     ):
         m = np.clip(np.asarray(m, np.float64), 1e-3, None).reshape(self.n_groups, self.group)
         return np.log(m / m.sum(1, keepdims=True)).reshape(-1)
     def log_n_states(self): return self.n_groups * math.log2(self.group)
@@ -143,7 +193,9 @@ class Multinomial(Layer):
 class Gaussian(Layer):
     "Real-valued units with fixed standard deviation `sigma` (scalar or per unit)."
     kind = "gaussian"
-    def __init__(self, size: int, sigma=1.0):
+    def __init__(self, size: int, # number of units
+                 sigma=1.0, # standard deviation: a scalar or one per unit
+                ):
         super().__init__(size)
         s = np.broadcast_to(np.asarray(sigma, np.float64), (self.size,)) if np.ndim(sigma) == 0 else np.asarray(sigma, np.float64)
         if s.shape != (self.size,): raise ShapeError(f"Gaussian sigma must be a scalar or have shape ({self.size},), got {s.shape}")
@@ -153,27 +205,52 @@ class Gaussian(Layer):
         s = self.sigma
         return {**super().config(), "sigma": float(s[0]) if np.all(s == s[0]) else s.tolist()}
     def _s(self, x): return tf.constant(self.sigma, dtype=x.dtype)
-    def stat(self, x): return x / self._s(x)
-    def mean(self, inp, bias): return bias + self._s(inp) * inp
-    def sample(self, mean, rng): return mean + self._s(mean) * rng.normal(tf.shape(mean), dtype=mean.dtype)
-    def self_energy(self, x, bias):
+    def stat(self, x, # states (rows, size)
+            ):
+        return x / self._s(x)
+    def mean(self, inp, # total input from the neighbouring layers (rows, size), without the bias
+             bias, # the layer's bias (size,)
+            ):
+        return bias + self._s(inp) * inp
+    def sample(self, mean, # conditional means (rows, size)
+               rng, # tf.random.Generator to draw from
+              ):
+        return mean + self._s(mean) * rng.normal(tf.shape(mean), dtype=mean.dtype)
+    def self_energy(self, x, # states (rows, size)
+                    bias, # the layer's bias (size,)
+                   ):
         s2 = self._s(x) ** 2
         return tf.reduce_sum(x * x / (2 * s2) - x * bias / s2, axis=-1)
-    def log_partition(self, inp, bias):
+    def log_partition(self, inp, # total input from the neighbouring layers (rows, size), without the bias
+                      bias, # the layer's bias (size,)
+                     ):
         s = self._s(inp); u = bias / s**2 + inp / s
         return tf.reduce_sum(0.5 * (s * u) ** 2 + 0.5 * tf.math.log(2 * np.pi * s**2), axis=-1)
-    def log_partition_delta(self, inp, bias, d_inp, d_bias):
+    def log_partition_delta(self, inp, # total input from the neighbouring layers (rows, size), without the bias
+                            bias, # the layer's bias (size,)
+                            d_inp, # change of the input
+                            d_bias, # change of the bias
+                           ):
         s = self._s(inp); u, du = bias / s**2 + inp / s, d_bias / s**2 + d_inp / s
         return tf.reduce_sum(0.5 * s**2 * du * (2 * u + du), axis=-1)     # (u+du)^2 - u^2 without cancellation
-    def entropy(self, mean):
+    def entropy(self, mean, # conditional means (rows, size)
+               ):
         return tf.reduce_sum(0.5 * tf.math.log(2 * np.pi * np.e * self._s(mean) ** 2) + 0 * mean, axis=-1)
-    def bias_for_mean(self, m): return np.asarray(m, np.float64)
-    def random_state(self, n, rng, dtype=DTYPE): return self.sample(tf.zeros([n, self.size], dtype), rng)
+    def bias_for_mean(self, m, # target unit means (size,), e.g. the data's mean
+                     ):
+        return np.asarray(m, np.float64)
+    def random_state(self, n, # number of states (rows)
+                     rng, # tf.random.Generator to draw from
+                     dtype=DTYPE, # dtype of the states
+                    ):
+        return self.sample(tf.zeros([n, self.size], dtype), rng)
 
 # %% ../nbs/01_layers.ipynb #143899c7
 LAYER_TYPES = {c.kind: c for c in (Bernoulli, Multinomial, Gaussian)}
 
-def make_layer(spec, size: int | None = None) -> Layer:
+def make_layer(spec, # a Layer, a type name ('bernoulli', 'multinomial', 'gaussian') or a config dict
+               size: int | None = None, # number of units (with a type name)
+              ) -> Layer:
     "A layer from a `Layer`, a type name (`'bernoulli'`, `'multinomial'`, `'gaussian'`) plus size, or a config dict."
     if isinstance(spec, Layer): return spec
     if isinstance(spec, str): spec = {"type": spec, "size": size}

@@ -25,21 +25,31 @@ def _is_tty(stream) -> bool:
 
 class PlainProgress:
     "Progress as a few plain lines for logs: at each quarter (at most one per `interval` s) and at the end."
-    def __init__(self, iterable=None, desc: str = "", total: int | None = None, interval: float = 5.0, file=None):
+    def __init__(self, iterable=None, # what to iterate over (None: call `update` by hand)
+                 desc: str = "", # label printed before the counts
+                 total: int | None = None, # number of steps (None: len(iterable))
+                 interval: float = 5.0, # at most one line per this many seconds
+                 file=None, # stream to print to (None: sys.stderr)
+                ):
         self.iterable, self.desc, self.interval, self.file = iterable, desc, interval, file
         self.total = total if total is not None else (len(iterable) if hasattr(iterable, "__len__") else None)
         self.n, self.postfix, self.t0 = 0, "", time.time()
         self._last, self._next_quarter, self._closed = self.t0, 1, False
-    def set_postfix(self, ordered_dict=None, **kw):
+    def set_postfix(self, ordered_dict=None, # values shown after the count, as in tqdm
+                    **kw,
+                   ):
         kw = {**(ordered_dict or {}), **kw}
         self.postfix = ", ".join(f"{k}={v}" for k, v in kw.items())
-    def set_description(self, desc): self.desc = desc
+    def set_description(self, desc, # the new label
+                       ):
+        self.desc = desc
     def _line(self):
         of = f"/{self.total}" if self.total is not None else ""
         post = f" ({self.postfix})" if self.postfix else ""
         print(f"{self.desc}: {self.n}{of}{post} [{time.time() - self.t0:.0f} s]", file=self.file or sys.stderr, flush=True)
         self._last = time.time()
-    def update(self, n: int = 1):
+    def update(self, n: int = 1, # steps done since the last update
+              ):
         self.n += n
         if not self.total: return
         quarter = self.n * 4 // self.total
@@ -76,7 +86,9 @@ class SummaryLogger:
     def __init__(self, log_dir=None): # a folder, or None for no logging
         self.writer = tf.summary.create_file_writer(str(log_dir)) if log_dir else None
     def log(self, step: int, # the epoch
-            scalars: dict | None = None, histograms: dict | None = None):
+            scalars: dict | None = None, # name -> number, written as scalars
+            histograms: dict | None = None, # name -> tensor, written as histograms
+           ):
         "Write `scalars` and `histograms` (name -> value) at `step`."
         if self.writer is None: return
         with self.writer.as_default(step=int(step)):

@@ -23,7 +23,8 @@ __all__ = ['enumerable_parity', 'exact_log_z', 'exact_log_likelihood', 'beta_sch
            'log_likelihood']
 
 # %% ../nbs/05_partition.ipynb #ab07b70a
-def enumerable_parity(stack) -> tuple[int, float]:
+def enumerable_parity(stack, # the model
+                     ) -> tuple[int, float]:
     "The parity with the fewest joint states among those made only of discrete layers, and its log2 count."
     options = []
     for parity in (0, 1):
@@ -46,7 +47,10 @@ def _log_marginal_fn(layers, parity):
         _LM_FNS[key] = tf.function(lambda W, b, st: log_marginal(layers, W, b, st, parity), reduce_retracing=True)
     return _LM_FNS[key]
 
-def exact_log_z(stack, max_log2_states: float = 24, chunk: int = 2**16) -> float:
+def exact_log_z(stack, # the model (an RBM, a DBM or any Stack)
+                max_log2_states: float = 24, # enumerate only when the cheaper parity has at most 2^this states
+                chunk: int = 2**16, # states enumerated per batch
+               ) -> float:
     "Exact log partition function by enumerating the cheaper parity (float64); refuses models too big."
     parity, bits = enumerable_parity(stack)
     if bits > max_log2_states:
@@ -90,7 +94,11 @@ def _even_hidden_bits(stack) -> float:
     "log2 of the number of joint states of the even hidden layers (enumerated per example by `_log_pstar_visible`)."
     return sum(stack.layers[k].log_n_states() for k in range(2, stack.n_layers, 2))
 
-def exact_log_likelihood(stack, X, log_z: float | None = None, per_example: bool = False):
+def exact_log_likelihood(stack, # the model (an RBM, a DBM or any Stack)
+                         X, # visible states (rows, n_visible), e.g. 0/1
+                         log_z: float | None = None, # log Z if already known (None: estimated here)
+                         per_example: bool = False, # return one value per row (else the mean)
+                        ):
     "Exact mean (or per-example) log p(v) of data `X` (states, e.g. 0/1) under a stack small enough to enumerate."
     X = stack.check_visible(X, states=True, who="exact_log_likelihood")
     if log_z is None: log_z = exact_log_z(stack)
@@ -100,7 +108,10 @@ def exact_log_likelihood(stack, X, log_z: float | None = None, per_example: bool
     return ll if per_example else float(ll.mean())
 
 # %% ../nbs/05_partition.ipynb #4fc20e7f
-def beta_schedule(n_betas: int | None = None, kind: str = "linear", beta_min: float = 1e-4) -> np.ndarray:
+def beta_schedule(n_betas: int | None = None, # number of inverse temperatures
+                  kind: str = "linear", # 'linear' or 'geometric' (0, then beta_min .. 1 geometrically)
+                  beta_min: float = 1e-4, # smallest non-zero beta of the geometric schedule
+                 ) -> np.ndarray:
     "AIS inverse temperatures from 0 to 1 inclusive (float64); `n_betas=None` gives Salakhutdinov & Murray's 14,501."
     if n_betas is None:
         return np.concatenate([np.linspace(0, .5, 501)[:-1], np.linspace(.5, .9, 4001)[:-1], np.linspace(.9, 1, 10001)])
@@ -119,7 +130,9 @@ def _check_betas(betas) -> np.ndarray:
     return b
 
 # %% ../nbs/05_partition.ipynb #deaf1e7b
-def base_rate_biases(stack, data=None) -> list[np.ndarray]:
+def base_rate_biases(stack, # the model (an RBM, a DBM or any Stack)
+                     data=None, # visible data for the base-rate model (None: zero biases)
+                    ) -> list[np.ndarray]:
     "Biases of the AIS base-rate model: visible bias matching the data's visible means (zeros without data), others 0."
     b0 = [np.zeros(L.size, np.float64) for L in stack.layers]
     if data is not None:
@@ -127,7 +140,9 @@ def base_rate_biases(stack, data=None) -> list[np.ndarray]:
         b0[0] = np.asarray(stack.layers[0].bias_for_mean(X.astype(np.float64).mean(0)), np.float64)
     return b0
 
-def base_log_z(layers, biases) -> float:
+def base_log_z(layers, # the stack's `Layer`s
+               biases, # one bias vector per layer
+              ) -> float:
     "log Z of the independent (W = 0) stack with these biases: a sum of per-layer log-partition terms."
     return float(sum(L.log_partition(tf.zeros([1, L.size], tf.float64), tf.constant(b, tf.float64))[0]
                      for L, b in zip(layers, biases)))
@@ -180,7 +195,9 @@ def _ais_chunk_fn(layers, n_gibbs: int, cdtype):
     return _AIS_FNS[key]
 
 # %% ../nbs/05_partition.ipynb #f1ab3481
-def log_mean_exp_interval(log_w, n_sigma: float = 3.0) -> tuple[float, float, float]:
+def log_mean_exp_interval(log_w, # log-weights of the runs
+                          n_sigma: float = 3.0, # interval half-width in standard errors
+                         ) -> tuple[float, float, float]:
     "`(log mean w, log(mean - n_sigma*se), log(mean + n_sigma*se))` from log-weights, se = sd(w)/sqrt(R); stable."
     lw = np.asarray(log_w, np.float64)
     if lw.ndim != 1 or len(lw) < 2: raise ConfigError(f"need a 1-D array of at least 2 log-weights, got shape {lw.shape}")
@@ -193,14 +210,14 @@ def log_mean_exp_interval(log_w, n_sigma: float = 3.0) -> tuple[float, float, fl
 @dataclass
 class AISResult:
     "An AIS estimate of log Z with its +-3 standard-error interval and the per-run log-weights."
-    log_z: float
-    log_z_low: float
-    log_z_high: float
+    log_z: float                 # the estimate: log mean exp(log_weights)
+    log_z_low: float             # lower end: log(mean w - n_sigma * se)
+    log_z_high: float            # upper end: log(mean w + n_sigma * se)
     log_weights: np.ndarray      # log w_r, including log Z of the base model: log_z = log mean exp(log_weights)
-    log_z_base: float
-    n_runs: int
-    n_betas: int
-    n_sigma: float = 3.0
+    log_z_base: float            # exact log Z of the base-rate model
+    n_runs: int                  # number of AIS runs
+    n_betas: int                 # number of inverse temperatures
+    n_sigma: float = 3.0         # interval half-width in standard errors
     @property
     def ess(self) -> float:
         "Effective sample size (sum w)^2 / sum w^2 of the runs."
@@ -218,9 +235,19 @@ class AISResult:
                 f"n_runs={self.n_runs}, n_betas={self.n_betas}, ess={self.ess:.1f})")
 
 # %% ../nbs/05_partition.ipynb #5f4d0a2b
-def ais_log_z(stack, data=None, n_runs: int = 100, betas=None, n_betas: int | None = None, schedule: str = "linear",
-              n_gibbs_steps: int = 1, seed=0, dtype=tf.float32, chunk: int = 500, n_sigma: float = 3.0,
-              verbose: bool = False) -> AISResult:
+def ais_log_z(stack, # the model (an RBM, a DBM or any Stack)
+              data=None, # visible data for the base-rate model (None: zero biases)
+              n_runs: int = 100, # number of independent AIS runs
+              betas=None, # explicit inverse temperatures from 0 to 1 (None: `beta_schedule(n_betas, schedule)`)
+              n_betas: int | None = None, # number of inverse temperatures (None: the 14,501 of Salakhutdinov & Murray)
+              schedule: str = "linear", # 'linear' or 'geometric' spacing of the betas
+              n_gibbs_steps: int = 1, # Gibbs transitions per temperature
+              seed=0, # int seed or tf.random.Generator
+              dtype=tf.float32, # dtype of the Gibbs transitions (log-weights are float64)
+              chunk: int = 500, # temperatures per compiled call
+              n_sigma: float = 3.0, # interval half-width in standard errors
+              verbose: bool = False, # show a progress bar
+             ) -> AISResult:
     "AIS estimate of log Z for any stack (odd layers sampled, even layers summed), from a base-rate model fitted to `data`."
     n_runs = check_int(n_runs, "n_runs", 2); n_gibbs_steps = check_int(n_gibbs_steps, "n_gibbs_steps")
     chunk = check_int(chunk, "chunk")
@@ -248,7 +275,12 @@ def ais_log_z(stack, data=None, n_runs: int = 100, betas=None, n_betas: int | No
     return AISResult(*log_mean_exp_interval(lw, n_sigma), lw, log_z_base, n_runs, len(betas), n_sigma)
 
 # %% ../nbs/05_partition.ipynb #3f522eea
-def elbo_log_pstar(stack, X, n_iter: int = 50, tol: float = 1e-7, batch_size: int = 4096) -> np.ndarray:
+def elbo_log_pstar(stack, # the model (an RBM, a DBM or any Stack)
+                   X, # visible data (rows, n_visible): states or probabilities
+                   n_iter: int = 50, # most mean-field sweeps
+                   tol: float = 1e-7, # mean-field convergence tolerance
+                   batch_size: int = 4096, # rows per batch
+                  ) -> np.ndarray:
     "Per-example mean-field lower bound on log p*(v) = log p(v) + log Z (float64); for probability data, minus the variational free energy."
     X = stack.check_visible(X)
     W, b = stack.params(tf.float64)
@@ -262,13 +294,24 @@ def elbo_log_pstar(stack, X, n_iter: int = 50, tol: float = 1e-7, batch_size: in
         out.append((-energy(stack.layers, W, b, st) - 0.5 * n_gauss + ent).numpy())
     return np.concatenate(out)
 
-def elbo(stack, X, log_z: float | None = None, n_iter: int = 50, tol: float = 1e-7, **ais_kwargs) -> np.ndarray:
+def elbo(stack, # the model (an RBM, a DBM or any Stack)
+         X, # visible states (rows, n_visible), e.g. 0/1
+         log_z: float | None = None, # log Z if already known (None: estimated here)
+         n_iter: int = 50, # most mean-field sweeps
+         tol: float = 1e-7, # mean-field convergence tolerance
+         **ais_kwargs,
+        ) -> np.ndarray:
     "Per-example variational lower bound on log p(v) of states `X`; `log_z` exact when enumerable, else from AIS on `X`."
     X = stack.check_visible(X, states=True, who="elbo")
     if log_z is None: log_z = estimate_log_z(stack, data=ais_kwargs.pop("data", X), **ais_kwargs)
     return elbo_log_pstar(stack, X, n_iter, tol) - log_z
 
-def estimate_log_z(stack, data=None, method: str = "auto", max_log2_states: float = 20, **ais_kwargs) -> float:
+def estimate_log_z(stack, # the model (an RBM, a DBM or any Stack)
+                   data=None, # visible data for the base-rate model (None: zero biases)
+                   method: str = "auto", # 'auto' (exact when small enough, else AIS), 'exact' or 'ais'
+                   max_log2_states: float = 20, # enumerate only when the cheaper parity has at most 2^this states
+                   **ais_kwargs,
+                  ) -> float:
     "log Z: exact by enumeration when the cheaper parity has <= 2^max_log2_states states (`auto`), else AIS."
     check_choice(method, ("auto", "exact", "ais"), "log Z method")
     if method == "exact" or (method == "auto" and enumerable_parity(stack)[1] <= max_log2_states):
@@ -279,8 +322,16 @@ def estimate_log_z(stack, data=None, method: str = "auto", max_log2_states: floa
 def _pstar_enumerable(stack, max_log2_states: float = 16) -> bool:
     return _even_hidden_bits(stack) <= max_log2_states
 
-def log_likelihood(model, X, log_z: float | None = None, method: str = "auto", per_example: bool = False,
-                   max_log2_states: float = 20, n_iter: int = 50, tol: float = 1e-7, **ais_kwargs):
+def log_likelihood(model, # the model (an RBM, a DBM or any Stack)
+                   X, # visible states (rows, n_visible), e.g. 0/1
+                   log_z: float | None = None, # log Z if already known (None: estimated here)
+                   method: str = "auto", # 'auto', 'exact', 'ais' (exact log p* minus AIS log Z) or 'elbo' (the mean-field bound)
+                   per_example: bool = False, # return one value per row (else the mean)
+                   max_log2_states: float = 20, # 'auto' enumerates when the cheaper parity has at most 2^this states
+                   n_iter: int = 50, # most mean-field sweeps
+                   tol: float = 1e-7, # mean-field convergence tolerance
+                   **ais_kwargs,
+                  ):
     "Mean (or per-example) log p(v): exact when enumerable, else exact log p*(v) - AIS log Z (RBMs) or the ELBO (DBMs)."
     check_choice(method, ("auto", "exact", "ais", "elbo"), "log-likelihood method")
     X = model.check_visible(X, states=True, who="log_likelihood")

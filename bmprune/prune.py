@@ -33,7 +33,12 @@ class Criterion(NamedTuple):
 
 CRITERIA: dict[str, Criterion] = {}
 
-def register_criterion(name: str, fn: Callable, needs_samples: bool = False, anti: bool = False, overwrite: bool = False):
+def register_criterion(name: str, # the name to register
+                       fn: Callable, # `fn(model, samples, seed, **options) -> [scores per weight matrix]`
+                       needs_samples: bool = False, # `prune` draws model samples for it
+                       anti: bool = False, # prunes the highest information first (legacy ties kept)
+                       overwrite: bool = False, # replace a criterion already registered under `name`
+                      ):
     "Register `fn(model, samples, seed, **options) -> [scores per weight matrix]` under `name` (lowest pruned first)."
     if not isinstance(name, str) or not name: raise ConfigError(f"criterion name must be a non-empty string, got {name!r}")
     if not callable(fn): raise ConfigError(f"criterion {name!r}: fn must be callable, got {type(fn).__name__}")
@@ -42,7 +47,8 @@ def register_criterion(name: str, fn: Callable, needs_samples: bool = False, ant
     CRITERIA[name] = Criterion(fn, bool(needs_samples), bool(anti), (fn.__doc__ or "").strip())
     return fn
 
-def get_criterion(name) -> Criterion:
+def get_criterion(name, # criterion name
+                 ) -> Criterion:
     "The registered criterion `name` (ConfigError listing the known ones otherwise)."
     check_choice(name, CRITERIA, "criterion")
     return CRITERIA[name]
@@ -92,7 +98,15 @@ for _n, _f, _s, _a in [("fi_variance", _crit_fi_variance, True, False), ("fi_heu
                        ("random", _crit_random, False, False)]:
     register_criterion(_n, _f, needs_samples=_s, anti=_a, overwrite=True)
 
-def criterion_scores(model, criterion: str, samples=None, *, n_samples: int = 1000, n_steps: int = 200, seed=0, **options) -> list[np.ndarray]:
+def criterion_scores(model, # the model to score / prune (an RBM, a DBM or any Stack)
+                     criterion: str, # registered criterion name (see `CRITERIA`)
+                     samples=None, # model samples, one array per layer (None: drawn here when the criterion needs them)
+                     *,
+                     n_samples: int = 1000, # Gibbs chains drawn for criteria that need model samples
+                     n_steps: int = 200, # Gibbs sweeps of each chain
+                     seed=0, # seed of the samples, the random criterion and the tie-breaking
+                     **options,
+                    ) -> list[np.ndarray]:
     "Scores (one array per weight matrix, lowest pruned first) of `criterion` on `model`."
     c = get_criterion(criterion)
     if c.needs_samples: samples = model_samples(model, n_samples, n_steps, seed, samples=samples)
@@ -115,8 +129,15 @@ def _frac_list(fraction, n, scope):
 
 def _n_remove(f, n_active): return int(math.floor(f * n_active + 1e-9))
 
-def next_masks(scores, masks, fraction, scope: str = "per_matrix", seed=0, tie_break: str = "random",
-               legacy_percentile: bool = False, keep_ties: bool = False) -> list[np.ndarray]:
+def next_masks(scores, # scores, one array per weight matrix (lowest pruned first)
+               masks, # current 0/1 masks, one per weight matrix
+               fraction, # fraction of the active weights to remove: one number, or one per weight matrix with scope='per_matrix'
+               scope: str = "per_matrix", # 'per_matrix': each weight matrix loses `fraction` of its own; 'global': all pooled
+               seed=0, # seed of the samples, the random criterion and the tie-breaking
+               tie_break: str = "random", # order of equal scores: 'random' (a permutation from `seed`) or 'index' (flat index)
+               legacy_percentile: bool = False, # the reference's rule: prune score <= percentile(100 f) (ties can remove more than f)
+               keep_ties: bool = False, # with legacy_percentile: prune only scores strictly below the threshold (the reference's anti criteria)
+              ) -> list[np.ndarray]:
     "New 0/1 masks removing floor(fraction * n_active) of the active weights with the lowest scores."
     check_choice(scope, {"per_matrix", "global"}, "scope"); check_choice(tie_break, {"random", "index"}, "tie_break")
     masks = [np.asarray(m.numpy() if hasattr(m, "numpy") else m, np.float64) for m in masks]
@@ -151,8 +172,19 @@ def next_masks(scores, masks, fraction, scope: str = "per_matrix", seed=0, tie_b
     return [m.astype(NP_DTYPE) for m in out]
 
 # %% ../nbs/07_prune.ipynb #f59fbec5
-def prune(model, criterion: str, fraction, samples=None, *, scope: str = "per_matrix", seed=0, n_samples: int = 1000,
-          n_steps: int = 200, tie_break: str = "random", legacy_percentile: bool = False, **options) -> list[np.ndarray]:
+def prune(model, # the model to score / prune (an RBM, a DBM or any Stack)
+          criterion: str, # registered criterion name (see `CRITERIA`)
+          fraction, # fraction of the active weights to remove: one number, or one per weight matrix with scope='per_matrix'
+          samples=None, # model samples, one array per layer (None: drawn here when the criterion needs them)
+          *,
+          scope: str = "per_matrix", # 'per_matrix': each weight matrix loses `fraction` of its own; 'global': all pooled
+          seed=0, # seed of the samples, the random criterion and the tie-breaking
+          n_samples: int = 1000, # Gibbs chains drawn for criteria that need model samples
+          n_steps: int = 200, # Gibbs sweeps of each chain
+          tie_break: str = "random", # order of equal scores: 'random' (a permutation from `seed`) or 'index' (flat index)
+          legacy_percentile: bool = False, # the reference's rule: prune score <= percentile(100 f) (ties can remove more than f)
+          **options,
+         ) -> list[np.ndarray]:
     "Score `model` with `criterion`, remove `fraction` of the active weights (lowest scores), set the masks."
     c = get_criterion(criterion)
     _frac_list(fraction, len(model.W), scope); check_choice(scope, {"per_matrix", "global"}, "scope")
@@ -189,7 +221,9 @@ def _rebuild(stack, layers, weights, biases, masks):
     for k, m in enumerate(masks): new.set_mask(k, m)
     return new
 
-def remove_dead_units(stack, rule: str = "input") -> Reduction:
+def remove_dead_units(stack, # the pruned model
+                      rule: str = "input", # 'isolated': no active weight at all; 'input': none from below (cascades); 'reference': also none above
+                     ) -> Reduction:
     "Remove hidden units left without connections (see `rule`), folding their effect into neighbours' biases."
     check_choice(rule, {"isolated", "input", "reference"}, "rule")
     L = stack.n_layers - 1
@@ -247,7 +281,11 @@ def remove_dead_units(stack, rule: str = "input") -> Reduction:
     return Reduction(_rebuild(stack, layers, weights, biases, masks), kept, shift, exact)
 
 # %% ../nbs/07_prune.ipynb #4b98e732
-def receptive_field_mask(image_shape, k, one_per_pixel: bool = False, copies: int = 1) -> np.ndarray:
+def receptive_field_mask(image_shape, # (rows, cols) of the image
+                         k, # window size: an int or (k_rows, k_cols)
+                         one_per_pixel: bool = False, # one hidden unit per pixel, its window centred there and clipped at the border (else every valid window)
+                         copies: int = 1, # repeat every field for this many consecutive hidden units
+                        ) -> np.ndarray:
     "0/1 mask `(n_pixels, n_hidden)` connecting each hidden unit to one k x k window of the image (stride 1)."
     if len(tuple(image_shape)) != 2: raise ShapeError(f"image_shape must be (rows, cols), got {image_shape!r}")
     H, Wd = (check_int(s, "image_shape entries") for s in image_shape)
@@ -300,10 +338,25 @@ def prune_session(model, # the stack to prune (masked in place)
     if retrain is not None: model = retrain(model)
     return model, removal
 
-def prune_and_retrain(model, X, criterion: str, fraction, sessions: int, retrain_epochs: int, n_samples: int = 1000,
-                      n_steps: int = 200, *, scope: str = "per_matrix", remove_units: bool = True,
-                      unit_rule: str = "input", seed: int = 0, tie_break: str = "random",
-                      legacy_percentile: bool = False, sampler=None, callback=None, **options):
+def prune_and_retrain(model, # the model to score / prune (an RBM, a DBM or any Stack)
+                      X, # training data for the retraining
+                      criterion: str, # registered criterion name (see `CRITERIA`)
+                      fraction, # fraction of the active weights to remove: one number, or one per weight matrix with scope='per_matrix'
+                      sessions: int, # number of prune-and-retrain sessions
+                      retrain_epochs: int, # epochs of `partial_fit` after each pruning
+                      n_samples: int = 1000, # Gibbs chains drawn for criteria that need model samples
+                      n_steps: int = 200, # Gibbs sweeps of each chain
+                      *,
+                      scope: str = "per_matrix", # 'per_matrix': each weight matrix loses `fraction` of its own; 'global': all pooled
+                      remove_units: bool = True, # remove the hidden units that lost their connections after each pruning
+                      unit_rule: str = "input", # which units are dead: 'isolated', 'input' or 'reference' (see `remove_dead_units`)
+                      seed: int = 0, # root seed: each session derives its own
+                      tie_break: str = "random", # order of equal scores: 'random' (a permutation from `seed`) or 'index' (flat index)
+                      legacy_percentile: bool = False, # the reference's rule: prune score <= percentile(100 f) (ties can remove more than f)
+                      sampler=None, # `sampler(model, seed) -> samples` for criteria that need them (None: fresh chains)
+                      callback=None, # `callback(session, model, row)` after each session (e.g. to save a checkpoint)
+                      **options,
+                     ):
     "Iterate score -> mask -> (remove dead units) -> retrain for `sessions`; returns `(model, history DataFrame)`.\n\n    Works on `model` in place (session 1 prunes it); pass `model.copy()` to keep the original."
     get_criterion(criterion); sessions = check_int(sessions, "sessions", 0)
     retrain_epochs = check_int(retrain_epochs, "retrain_epochs", 0)

@@ -50,10 +50,13 @@ class BMEstimator(TransformerMixin, BaseEstimator):
     def _record(self, args: dict):
         "Store the constructor's arguments as given (not as tracked TensorFlow attributes)."
         object.__setattr__(self, "_params", {k: v for k, v in args.items() if k not in ("self", "__class__")})
-    def get_params(self, deep: bool = True) -> dict:
+    def get_params(self, deep: bool = True, # scikit-learn's flag; a model holds no sub-estimators
+                  ) -> dict:
         "The constructor's arguments, as given."
         return dict(self._params)
-    def set_params(self, **params):
+    def set_params(self,
+                   **params, # constructor arguments to change
+                  ):
         "Change constructor arguments; a built model is rebuilt as constructed (its training is discarded)."
         bad = sorted(set(params) - set(self._params))
         if bad: raise ValueError(f"Invalid parameter(s) {bad} for estimator {type(self).__name__}. "
@@ -90,14 +93,18 @@ class BMEstimator(TransformerMixin, BaseEstimator):
         self.n_features_in_ = n_visible
         return self
 
+    def _ready(self, X, fresh: bool):
+        "Build the model for `X` if it is not built (or afresh, if `fresh`); the engine's `fit` then validates `X`, once."
+        if fresh or not self._built():
+            n = self._visible_size()
+            self._fresh(as_matrix(X, "X").shape[1] if n is None else n)
+
     def fit(self, X, # visible training data, shape (n, n_features)
             y=None, # ignored (scikit-learn pipelines pass labels)
             *, epochs: int | None = None, # epochs to train (default: the constructor's `epochs`)
            ):
         "Train afresh (or, with `warm_start=True`, continue) for `epochs` epochs on `X`; returns self."
-        X = as_matrix(X, "X")
-        if not (self._params.get("warm_start") and self._built()):
-            self._fresh(X.shape[1] if self._visible_size() is None else self._visible_size())
+        self._ready(X, fresh=not self._params.get("warm_start"))
         return super().fit(X, epochs=epochs)
 
     def partial_fit(self, X, # visible training data
@@ -105,8 +112,7 @@ class BMEstimator(TransformerMixin, BaseEstimator):
                     *, epochs: int = 1, # more epochs to train
                    ):
         "Continue training from the current state for `epochs` more epochs (default one); returns self."
-        X = as_matrix(X, "X")
-        if not self._built(): self._fresh(X.shape[1] if self._visible_size() is None else self._visible_size())
+        self._ready(X, fresh=False)
         return super().fit(X, epochs=check_int(epochs, "epochs", 0))
 
 # %% ../nbs/03_rbm.ipynb #a8f49594
@@ -134,7 +140,9 @@ class RBM(BMEstimator, BoltzmannMachine):
                  init_std: float = 0.01, # standard deviation of the initial weights
                  vb_init="data", # visible bias: 'data' (from the data mean at the first fit), a number or an array
                  hb_init=0.0, # hidden bias: a number or an array
-                 weights=None, biases=None, masks=None, # initial W, (visible, hidden) biases, mask of W
+                 weights=None, # initial W (None: random with `init_std`)
+                 biases=None, # initial (visible bias, hidden bias) (None: from `vb_init`, `hb_init`)
+                 masks=None, # initial 0/1 mask of W (None: unmasked)
                  dbm_first: bool = False, # DBM pretraining: double the up-pass
                  dbm_last: bool = False, # DBM pretraining: double the down-pass
                  dbm_middle: bool = False, # DBM pretraining: double both
@@ -145,7 +153,8 @@ class RBM(BMEstimator, BoltzmannMachine):
                  seed: int = 0, # seeds the weights, the Gibbs chains and the shuffles
                  verbose: bool = True, # show progress
                  warm_start: bool = False, # `fit` continues from the current state instead of starting afresh
-                 name=None):
+                 name=None, # the tf.Module name
+                ):
         self._record(locals())
         if n_visible is None and weights is not None:      # the visible size is known from the weights
             n_visible = np.shape(weights[0] if isinstance(weights, (list, tuple)) else weights)[0]
@@ -226,6 +235,9 @@ class RBM(BMEstimator, BoltzmannMachine):
         "E[v | h]."
         inp, b = tf.matmul(self.hidden.stat(h), self.W[0], transpose_b=True), self.b[0]
         return self.visible.mean(inp, b) if self._down == 1 else self.visible.mean(self._down * inp, self._down * b)
+    def _reconstruct(self, v):
+        "E[v | h = p(h | v)] (the engine compiles it into `reconstruct`)."
+        return self._v_mean(self._h_mean(v))
 
 # %% ../nbs/03_rbm.ipynb #70db596c
 @patch
@@ -238,12 +250,6 @@ def transform(self: RBM, X, # visible data
     if layer is None: return [out]
     self.hidden_index(layer)
     return out
-
-@patch
-def reconstruct(self: RBM, X, # visible data
-               ):
-    "Mean-field reconstruction E[v | h = p(h | v)] of `X`."
-    return self._v_mean(self._h_mean(tf.constant(self.check_visible(X)))).numpy()
 
 @patch
 def free_energy(self: RBM, X, # visible data

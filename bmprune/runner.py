@@ -217,8 +217,9 @@ JUDGE_SEED = 4444      # the paper's judge seed: one judge per dataset, shared b
 class BMProtocol:
     "The model-specific steps of a run: RBM / DBM training, FI pruning and evaluation with bmprune's modules."
     last_timings: dict = {}    # seconds per phase of the last `load_data` / `evaluate` (run_experiment files them)
-    # --- data
-    def load_data(self, config: ExperimentConfig, seed: int) -> dict:
+    def load_data(self, config: ExperimentConfig, # the run's configuration
+                  seed: int, # the data's seed (the data loaded here do not depend on it)
+                 ) -> dict:
         "A dict with `X_train`, `X_test` (and labels, `image_shape`, a sample judge when samples are evaluated)."
         t0 = time.perf_counter()
         ds = get_dataset(config.dataset, **config.data)
@@ -232,10 +233,9 @@ class BMProtocol:
             t0 = time.perf_counter()
             prep = {k: v for k, v in config.data.items() if k != "data_dir"}
             d["judge"] = cached_judge(ds.X_train, ds.y_train, ds.name, preprocessing=prep, seed=JUDGE_SEED,
-                                      cache_dir=data_home(config.data.get("data_dir")))
+                                      solver=ev["solver"], cache_dir=data_home(config.data.get("data_dir")))
             self.last_timings["judge" if not d["judge"].cache_hit_ else "judge_cached"] = time.perf_counter() - t0
         return d
-    # --- models
     def _rf_masks(self, config, data):
         "Receptive-field mask for the first weight matrix (or None)."
         if config.receptive_field is None: return None
@@ -253,7 +253,10 @@ class BMProtocol:
                        biases=biases, masks=None if masks is None else masks[0], seed=seed, verbose=verbose)
         kw = {**config.dbm, **(config.retrain if retrain else {})}
         return DBM(list(sizes), **_kwargs_for(DBM, kw), weights=weights, biases=biases, masks=masks, seed=seed, verbose=verbose)
-    def initial_model(self, config, data: dict, seed: int, verbose: bool):
+    def initial_model(self, config, # the run's `ExperimentConfig`
+                      data: dict, # the run's data (`load_data`)
+                      seed: int, # seed of the model and its training
+                      verbose: bool): # progress output
         "Build and train the initial model (a DBM is pretrained greedily from RBMs first)."
         X = data["X_train"]
         sizes = [X.shape[1], *config.hidden]
@@ -263,13 +266,21 @@ class BMProtocol:
         if config.model == "dbm":
             model.pretrain(X, rbm_kwargs=[dict(r) for r in config.rbms], seed=derive_seed(seed, "pretrain"), verbose=verbose)
         return model.partial_fit(X, epochs=model.epochs)       # continue from the pretrained / constructed model
-    def retrain(self, model, config, data: dict, seed: int, verbose: bool):
+    def retrain(self, model, # the pruned model
+                config, # the run's `ExperimentConfig`
+                data: dict, # the run's data (`load_data`)
+                seed: int, # seed of the new model and its training
+                verbose: bool): # progress output
         "A new model from the pruned one's weights, biases and masks, trained with the retraining recipe."
         W, b = [w.numpy() for w in model.W], [x.numpy() for x in model.b]
         new = self._build(config, model.sizes, seed, verbose, weights=W, biases=b, masks=[m.numpy() for m in model.masks], retrain=True)
         return new.partial_fit(data["X_train"], epochs=new.epochs)   # continue from the pruned parameters
-    # --- one pruning session
-    def session(self, model, config, criterion: str, session: int, data: dict, verbose: bool):
+    def session(self, model, # the model before the session
+                config, # the run's `ExperimentConfig`
+                criterion: str, # pruning criterion name
+                session: int, # session number (1, 2, ...)
+                data: dict, # the run's data (`load_data`)
+                verbose: bool): # progress output
         "Session `session` of `criterion` with `prune_session`: score, mask, remove dead units, `self.retrain`."
         opts = {**config.prune, **config.criterion_options.get(criterion, {})}
         retrain_seed = derive_seed(config.seed, criterion, session, "retrain")
@@ -278,8 +289,12 @@ class BMProtocol:
                                  seed=derive_seed(config.seed, criterion, session, "prune"), n_samples=config.fi_samples,
                                  n_steps=config.fi_steps, unit_rule=config.unit_rule, **opts)
         return model
-    # --- evaluation
-    def evaluate(self, model, config, data: dict, seed: int, verbose: bool) -> dict:
+    def evaluate(self, model, # the model evaluated
+                 config, # the run's `ExperimentConfig` (its `eval_options()`)
+                 data: dict, # the run's data (`load_data`)
+                 seed: int, # seed of AIS, the feature classifier and the samples
+                 verbose: bool, # progress output (unused)
+                ) -> dict:
         "Metric name -> number for one model."
         ev = config.eval_options()
         out = {}
@@ -297,7 +312,8 @@ class BMProtocol:
         timings = {}
         if ev["features"] and labelled:     # features of train and test computed once, one converged logistic regression
             r = feature_report(model, data["X_train"], data["y_train"], data["X_test"], data["y_test"],
-                               layer=-1 if model.n_layers > 2 else None, seed=derive_seed(seed, "features"))
+                               layer=-1 if model.n_layers > 2 else None, solver=ev["solver"], seed=derive_seed(seed, "features"),
+                               mf_tol=ev["mf_tol"])
             out.update(feature_accuracy=r["accuracy"], feature_lr_iterations=r["iterations"],
                        feature_lr_grad_max=r["grad_max"], feature_lr_converged=float(r["converged"]))
             timings.update(features=r["seconds_features"], logistic_regression=r["seconds_fit"])

@@ -56,11 +56,13 @@ def _header(path) -> tuple:
         with open(path, newline="") as f: return tuple(next(csv.reader(f)))
     return ()
 
-def is_sweep_dir(path) -> bool:
+def is_sweep_dir(path, # a directory or a metrics.csv file
+                ) -> bool:
     "Whether `path` holds a sweep's metrics.csv (with preset and seed columns) rather than one run's."
     return _header(Path(path) / METRICS_FILE) == SWEEP_COLUMNS
 
-def read_sweep_metrics(path) -> pd.DataFrame:
+def read_sweep_metrics(path, # the sweep's metrics.csv, or the directory holding it
+                      ) -> pd.DataFrame:
     "A sweep's tidy metrics.csv (a file, or the sweep directory holding it) as a DataFrame."
     path = Path(path)
     if path.is_dir(): path = path / METRICS_FILE

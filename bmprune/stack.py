@@ -18,7 +18,11 @@ from .layers import *
 __all__ = ['layer_input', 'energy', 'log_marginal', 'update_layers', 'gibbs_sweep', 'bottom_up_means', 'mean_field', 'Stack']
 
 # %% ../nbs/02_stack.ipynb #88b7cbca
-def layer_input(layers, W, states, k: int):
+def layer_input(layers, # the stack's `Layer`s, bottom (visible) first
+                W, # weight matrices, W[k] joins layers k and k+1
+                states, # one state tensor per layer, None where a layer is absent
+                k: int, # the layer whose input is computed
+               ):
     "Input to layer `k` (without bias) from the neighbouring states present in `states` (`None` = absent)."
     parts = []
     if k > 0 and states[k - 1] is not None: parts.append(tf.matmul(layers[k - 1].stat(states[k - 1]), W[k - 1]))
@@ -27,14 +31,23 @@ def layer_input(layers, W, states, k: int):
     if not parts: raise BMError(f"layer {k} has no neighbouring state to condition on")
     return parts[0] if len(parts) == 1 else parts[0] + parts[1]
 
-def energy(layers, W, b, states):
+def energy(layers, # the stack's `Layer`s, bottom (visible) first
+           W, # weight matrices, W[k] joins layers k and k+1
+           b, # bias vectors, one per layer
+           states, # one state tensor (rows, size) per layer
+          ):
     "Per-row energy of full configurations `states` (one tensor per layer)."
     e = tf.add_n([L.self_energy(x, bk) for L, x, bk in zip(layers, states, b)])
     for k in range(len(W)):
         e -= tf.reduce_sum(tf.matmul(layers[k].stat(states[k]), W[k]) * layers[k + 1].stat(states[k + 1]), axis=-1)
     return e
 
-def log_marginal(layers, W, b, states, parity: int):
+def log_marginal(layers, # the stack's `Layer`s, bottom (visible) first
+                 W, # weight matrices, W[k] joins layers k and k+1
+                 b, # bias vectors, one per layer
+                 states, # one state tensor (rows, size) per layer
+                 parity: int, # 0: the even layers (visible, 2, ...), 1: the odd ones
+                ):
     "Per-row unnormalised log-probability of the layers of `parity` (0 even, 1 odd), the others summed out."
     out = 0.
     for k, L in enumerate(layers):
@@ -44,7 +57,14 @@ def log_marginal(layers, W, b, states, parity: int):
 
 def _flag(flag, k):  return flag if isinstance(flag, bool) else bool(flag[k])
 
-def update_layers(layers, W, b, states, ks, rng, sample=True):
+def update_layers(layers, # the stack's `Layer`s, bottom (visible) first
+                  W, # weight matrices, W[k] joins layers k and k+1
+                  b, # bias vectors, one per layer
+                  states, # one state tensor (rows, size) per layer
+                  ks, # indices of the layers to update, all of one parity
+                  rng, # tf.random.Generator for the draws
+                  sample=True, # draw states (False: use the conditional means)
+                 ):
     "Replace the states of layers `ks` (all of one parity) by draws (or means) of their conditionals."
     states = list(states)
     for k in ks:
@@ -52,14 +72,25 @@ def update_layers(layers, W, b, states, ks, rng, sample=True):
         states[k] = layers[k].sample(m, rng) if _flag(sample, k) else m
     return states
 
-def gibbs_sweep(layers, W, b, states, rng, sample=True, clamped=()):
+def gibbs_sweep(layers, # the stack's `Layer`s, bottom (visible) first
+                W, # weight matrices, W[k] joins layers k and k+1
+                b, # bias vectors, one per layer
+                states, # one state tensor (rows, size) per layer
+                rng, # tf.random.Generator for the draws
+                sample=True, # draw states (False: use the conditional means)
+                clamped=(), # indices of layers that keep their states (e.g. 0: the visible data)
+               ):
     "One block-Gibbs sweep: odd layers given even, then even layers given odd; `clamped` layers stay fixed."
     n = len(layers)
     states = update_layers(layers, W, b, states, [k for k in range(1, n, 2) if k not in clamped], rng, sample)
     return update_layers(layers, W, b, states, [k for k in range(0, n, 2) if k not in clamped], rng, sample)
 
 # %% ../nbs/02_stack.ipynb #65d6720b
-def bottom_up_means(layers, W, b, v):
+def bottom_up_means(layers, # the stack's `Layer`s, bottom (visible) first
+                    W, # weight matrices, W[k] joins layers k and k+1
+                    b, # bias vectors, one per layer
+                    v, # visible data (rows, n_visible)
+                   ):
     "Initial mean-field guess: one bottom-up pass, doubling the input of every layer that has a layer above."
     mus, below = [v], v
     for k in range(1, len(layers)):
@@ -68,18 +99,46 @@ def bottom_up_means(layers, W, b, v):
         mus.append(below)
     return mus
 
-def mean_field(layers, W, b, v, n_iter: int = 50, tol: float = 1e-7, init=None):
+def _mean_field_sweep(layers, W, b, vin, mus):
+    "One block update of the hidden means `mus` (`[mu_1, ..., mu_L]`) given `vin`, the clamped visible layer's input to layer 1."
+    states = [None] + list(mus)
+    for k in [*range(1, len(layers), 2), *range(2, len(layers), 2)]:      # odd hidden layers, then even ones
+        x = layer_input(layers, W, states, k) if k > 1 else vin + layer_input(layers, W, states, 1)
+        states[k] = layers[k].mean(x, b[k])
+    return states[1:]
+
+def mean_field(layers, # the stack's `Layer`s
+               W, # weight matrices
+               b, # bias vectors
+               v, # visible data, clamped
+               n_iter: int = 50, # most block sweeps
+               tol: float = 1e-7, # stop when the largest change of a mean is <= tol
+               init=None, # starting hidden means (None: `bottom_up_means`)
+               per_row: bool = False, # stop each row at its own convergence (rows that converged are not updated again)
+              ):
     "Mean-field posterior means `[v, mu_1, ..., mu_L]` with `v` clamped; returns `(means, n_sweeps_done)`."
     mus = bottom_up_means(layers, W, b, v) if init is None else [v] + list(init)
     if len(layers) == 2:   # one hidden layer: the posterior factorises exactly, one update is the answer
         return update_layers(layers, W, b, mus, [1], None, sample=False), tf.constant(1)
-    n_done = tf.constant(0)
+    vin = tf.matmul(layers[0].stat(v), W[0])            # constant while v is clamped: computed once, not per sweep
+    hid, n_done = mus[1:], tf.constant(0)
+    if not per_row:
+        for i in tf.range(n_iter):
+            new = _mean_field_sweep(layers, W, b, vin, hid)
+            delta = tf.reduce_max(tf.stack([tf.reduce_max(tf.abs(x - y)) for x, y in zip(new, hid)]))
+            hid, n_done = new, i + 1
+            if delta <= tol: break
+        return [v] + hid, n_done
+    active = tf.range(tf.shape(v)[0])                   # rows still moving
     for i in tf.range(n_iter):
-        new = gibbs_sweep(layers, W, b, mus, None, sample=False, clamped=(0,))
-        delta = tf.reduce_max(tf.stack([tf.reduce_max(tf.abs(x - y)) for x, y in zip(new[1:], mus[1:])]))
-        mus, n_done = new, i + 1
-        if delta <= tol: break
-    return mus, n_done
+        tf.autograph.experimental.set_loop_options(shape_invariants=[(active, tf.TensorShape([None]))])
+        old = [tf.gather(m, active) for m in hid]
+        new = _mean_field_sweep(layers, W, b, tf.gather(vin, active), old)
+        delta = tf.reduce_max(tf.concat([tf.abs(x - y) for x, y in zip(new, old)], 1), 1)
+        hid = [tf.tensor_scatter_nd_update(m, active[:, None], x) for m, x in zip(hid, new)]
+        active, n_done = active[delta > tol], i + 1
+        if tf.size(active) == 0: break
+    return [v] + hid, n_done
 
 # %% ../nbs/02_stack.ipynb #77377d92
 _STACK_CLASSES = {}
@@ -89,7 +148,14 @@ class Stack(tf.Module):
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw); _STACK_CLASSES[cls.__name__] = cls
 
-    def __init__(self, layers, weights=None, biases=None, masks=None, init_std: float = 0.01, seed=0, name=None):
+    def __init__(self, layers, # `Layer`s (or specs for `make_layer`), bottom (visible) first
+                 weights=None, # initial weight matrices (None: normal with std `init_std`)
+                 biases=None, # initial biases (None: zeros)
+                 masks=None, # 0/1 masks, one per weight matrix (None: all ones)
+                 init_std: float = 0.01, # std of the random initial weights
+                 seed=0, # int seed or tf.random.Generator of the initial weights
+                 name=None, # tf.Module name (None: the class name)
+                ):
         super().__init__(name=name)
         self.layers = [make_layer(L) for L in layers]
         if len(self.layers) < 2: raise ConfigError(f"a stack needs at least 2 layers, got {len(self.layers)}")
@@ -119,14 +185,17 @@ class Stack(tf.Module):
     def sizes(self): return [L.size for L in self.layers]
     @property
     def n_layers(self): return len(self.layers)
-    def params(self, dtype=None):
+    def params(self, dtype=None, # cast to this dtype (None: as stored)
+              ):
         "`(W, b)` as lists of tensors (cast to `dtype` if given), for the functional core."
         c = (lambda x: tf.cast(x, dtype)) if dtype is not None else tf.convert_to_tensor
         return [c(w) for w in self.W], [c(x) for x in self.b]
     def __repr__(self): return f"{type(self).__name__}({' - '.join(repr(L) for L in self.layers)})"
 
     # --- masks
-    def set_mask(self, k: int, mask):
+    def set_mask(self, k: int, # which weight matrix
+                 mask, # 0/1 matrix of W[k]'s shape
+                ):
         "Install a 0/1 mask for weight matrix `k`; masked weights become exactly 0."
         if not 0 <= k < len(self.W): raise ConfigError(f"weight matrix index must be in [0, {len(self.W)}), got {k}")
         m = np.asarray(mask.numpy() if hasattr(mask, "numpy") else mask)
@@ -151,17 +220,31 @@ class Stack(tf.Module):
         return out
 
     # --- the functional core on this stack's parameters
-    def energy(self, states): W, b = self.params(); return energy(self.layers, W, b, [tf.convert_to_tensor(s, DTYPE) for s in states])
-    def log_marginal(self, states, parity: int, dtype=DTYPE):
+    def energy(self, states, # one state tensor per layer
+              ):
+        W, b = self.params(); return energy(self.layers, W, b, [tf.convert_to_tensor(s, DTYPE) for s in states])
+    def log_marginal(self, states, # one state tensor per layer of `parity`, None for the others
+                     parity: int, # 0: the even layers (visible, 2, ...), 1: the odd ones
+                     dtype=DTYPE, # compute in this dtype (float64 for AIS)
+                    ):
         "Unnormalised log p*(layers of `parity`), other layers summed out (pass `None` for them)."
         W, b = self.params(dtype)
         return log_marginal(self.layers, W, b, [None if s is None else tf.cast(s, dtype) for s in states], parity)
-    def mean_field(self, v, n_iter: int = 50, tol: float = 1e-7):
-        "Mean-field means `[v, mu_1, ..., mu_L]` for visible data `v`."
+    def mean_field(self, v, # visible data (rows, n_visible)
+                   n_iter: int = 50, # most fixed-point sweeps
+                   tol: float = 1e-7, # stop when no mean moves by more than this
+                   per_row: bool = False, # each row stops at its own convergence (else all rows sweep until the last converges)
+                  ):
+        "Mean-field means `[v, mu_1, ..., mu_L]` for visible data `v` (`per_row`: each row stops at its own convergence)."
         v = self.check_visible(v)
-        mus, _ = _mean_field_fn(self.layers, n_iter, tol)(*self.params(), tf.constant(v))
+        mus, _ = _mean_field_fn(self.layers, n_iter, tol, per_row)(*self.params(), tf.constant(v))
         return mus
-    def sample_chains(self, n: int, n_steps: int, seed=0, init=None, sample=True):
+    def sample_chains(self, n: int, # number of chains
+                      n_steps: int, # block-Gibbs sweeps
+                      seed=0, # int seed or tf.random.Generator
+                      init=None, # starting states, one tensor per layer (None: random states)
+                      sample=True, # draw states in every sweep (False: pass conditional means on)
+                     ):
         "Run `n` block-Gibbs chains for `n_steps` sweeps from random states (or `init`); returns the states."
         fn, rng = _gibbs_chain_fn(self.layers, sample)
         rng.reset_from_seed(numpy_seed(seed) if isinstance(seed, tf.random.Generator) else check_int(seed, "seed", 0))
@@ -185,7 +268,8 @@ class Stack(tf.Module):
         return {}
     def _set_extra_arrays(self, arrays: dict): pass
 
-    def save(self, path):
+    def save(self, path, # file name without extension: writes path.npz and path.json
+            ):
         "Save as `path.npz` (arrays) + `path.json` (config); both written atomically, the JSON last."
         path = Path(path); npz, js = path.with_suffix(".npz"), path.with_suffix(".json")
         arrays = {f"W{k}": w.numpy() for k, w in enumerate(self.W)}
@@ -202,7 +286,8 @@ class Stack(tf.Module):
         return path
 
     @staticmethod
-    def load(path):
+    def load(path, # what `save` was given (without .npz / .json)
+            ):
         "Load a model saved by `save`; checks version, class, and that the .npz matches its .json."
         path = Path(path); npz, js = path.with_suffix(".npz"), path.with_suffix(".json")
         meta = load_json(js)
@@ -249,12 +334,12 @@ def _cached(key, make):
 
 def _layers_key(layers): return tuple(repr(L) for L in layers)
 
-def _mean_field_fn(layers, n_iter, tol):
+def _mean_field_fn(layers, n_iter, tol, per_row=False):
     def make():
         @tf.function(reduce_retracing=True)
-        def f(W, b, v): return mean_field(layers, W, b, v, n_iter, tol)
+        def f(W, b, v): return mean_field(layers, W, b, v, n_iter, tol, per_row=per_row)
         return f
-    return _cached(("mf", _layers_key(layers), int(n_iter), float(tol)), make)
+    return _cached(("mf", _layers_key(layers), int(n_iter), float(tol), bool(per_row)), make)
 
 def _gibbs_chain_fn(layers, sample):
     "A compiled chain runner and the generator it owns (re-seeded per call, so calls never retrace)."

@@ -64,7 +64,8 @@ def plan_sweep(config: ExperimentConfig, # the base configuration (its `criteria
     return tasks
 
 # %% ../nbs/14_sweep.ipynb #302a6499
-def sessions_done(task: SweepTask) -> int:
+def sessions_done(task: SweepTask, # a `SweepTask`
+                 ) -> int:
     "Sessions of `task` finished on disk: -1 before its initial model exists, then 0..sessions."
     out = Path(task.out)
     rows = read_metrics(out / METRICS_FILE) if (out / METRICS_FILE).exists() else []
@@ -73,11 +74,13 @@ def sessions_done(task: SweepTask) -> int:
         return -1
     return 0 if task.criterion is None else last_complete_session(out, rows, task.criterion, task.sessions)
 
-def is_done(task: SweepTask) -> bool:
+def is_done(task: SweepTask, # a `SweepTask`
+           ) -> bool:
     "Whether every session of `task` is finished on disk."
     return sessions_done(task) >= task.sessions
 
-def check_sweep_dirs(tasks: list):
+def check_sweep_dirs(tasks: list, # the sweep's `SweepTask`s
+                    ):
     "Refuse (CheckpointError) when a run directory holds another run: a different configuration, or no config.json."
     bad = []
     for t in tasks:
@@ -172,7 +175,8 @@ def local_resources() -> list:
     except AttributeError: cpus = os.cpu_count() or 1
     return [{"CPU": float(cpus), "GPU": float(len(tf.config.list_physical_devices("GPU")))}]
 
-def ray_resources(ray) -> list:
+def ray_resources(ray, # the imported `ray` module, connected to a cluster
+                 ) -> list:
     "The resources of each live node of the connected Ray cluster."
     return [n["Resources"] for n in ray.nodes() if n.get("Alive")]
 
@@ -195,7 +199,9 @@ class SweepMonitor:
         self.interval, self.enabled, self.t0 = interval, enabled, time.time()
         self.status, self._seen, self._height = {}, {}, 0
         self._lock, self._stop, self._thread = threading.Lock(), threading.Event(), None
-    def finished(self, key: str, result):
+    def finished(self, key: str, # the task's key
+                 result, # its result dict, or the exception that stopped it
+                ):
         "Record that task `key` ended with `result` (its dict, or the exception that stopped it)."
         with self._lock: self.status[key] = "failed" if isinstance(result, BaseException) else "done"
         self.update()
@@ -214,7 +220,8 @@ class SweepMonitor:
                                     "starting from the initial model" if s < 0 else f"session {min(s + 1, t.sessions)}/{t.sessions}")
                 out.setdefault(key, ("pending", ""))
         return out
-    def counts(self, snap=None) -> dict:
+    def counts(self, snap=None, # a `snapshot()` of the tasks' states (None: take one now)
+              ) -> dict:
         snap = self.snapshot() if snap is None else snap
         return {k: sum(s == k for s, _ in snap.values()) for k in ("done", "running", "pending", "failed")}
     def _head(self, snap) -> str:

@@ -14,81 +14,28 @@ import tensorflow as tf
 from .core import *
 from .layers import *
 from .stack import *
+from .hyperparams import *
 from .monitor import *
 
 # %% auto #0
-__all__ = ['MAX_CHUNK', 'check_schedule', 'schedule_value', 'per_hidden_layer', 'jsonable', 'MomentumUpdater', 'minibatches',
-           'epoch_batches', 'mean_bias_stat', 'stack_gradients', 'BoltzmannMachine']
-
-# %% ../nbs/02b_training.ipynb #3c7228c8
-def check_schedule(spec, # a number or a list of per-epoch numbers
-                   name: str, # the argument's name, for the error message
-                   integer: bool = False, # entries must be integers >= 1 (>= 0 with `allow_zero`)
-                   allow_zero: bool = False, # 0 is allowed
-                  ) -> tuple:
-    "Validate a scalar-or-list schedule; returns it as a tuple of floats (or ints)."
-    vals = list(np.atleast_1d(np.asarray(spec, dtype=object)).ravel())
-    if not vals: raise ConfigError(f"{name} schedule is empty")
-    out = []
-    for v in vals:
-        if integer: out.append(check_int(v, name, 0 if allow_zero else 1))
-        else: out.append(check_positive(v, name, allow_zero=allow_zero))
-    return tuple(out)
-
-def schedule_value(spec, # a schedule (scalar or sequence)
-                   epoch: int, # the 1-based epoch
-                   legacy: bool = False, # the reference's indexing: entry `epoch` instead of `epoch - 1`
-                  ):
-    "Value of schedule `spec` in 1-based `epoch`; the last entry repeats."
-    vals = tuple(np.atleast_1d(spec).tolist())
-    i = epoch if legacy else epoch - 1
-    return vals[min(max(i, 0), len(vals) - 1)]
-
-# %% ../nbs/02b_training.ipynb #104de28b
-def per_hidden_layer(spec, # a scalar, or one scalar or per-unit vector per hidden layer
-                     name: str, # the argument's name, for the error message
-                     sizes, # the sizes of the hidden layers
-                     lo: float, hi: float, # the allowed range
-                     hi_open: bool = True, # `hi` itself is excluded
-                    ) -> list:
-    "A scalar or per-hidden-layer list (entries scalar or per-unit vectors) -> list of float32 vectors."
-    n = len(sizes)
-    if isinstance(spec, (str, dict)): raise ConfigError(f"{name} must be numeric, got {spec!r}")
-    if np.isscalar(spec) or (isinstance(spec, np.ndarray) and spec.ndim == 0): spec = [spec] * n
-    spec = list(spec)
-    if len(spec) != n:
-        raise ConfigError(f"{name} must be a scalar or a list with one entry per hidden layer ({n}), got {len(spec)} entries")
-    out = []
-    for l, (s, size) in enumerate(zip(spec, sizes)):
-        try: a = np.asarray(s, np.float64)
-        except (TypeError, ValueError): raise ConfigError(f"{name}[{l}] must be numeric, got {s!r}") from None
-        if a.ndim == 0: a = np.full(size, float(a))
-        if a.shape != (size,): raise ShapeError(f"{name}[{l}] must be a scalar or have shape ({size},), got {a.shape}")
-        ok = np.all(np.isfinite(a)) and np.all(a >= lo) and (np.all(a < hi) if hi_open else np.all(a <= hi))
-        if not ok: raise ConfigError(f"{name}[{l}] must lie in [{lo}, {hi}{')' if hi_open else ']'}, got {s!r}")
-        out.append(a.astype(NP_DTYPE))
-    return out
-
-def jsonable(x):
-    "`x` with NumPy arrays and scalars turned into lists and Python numbers (for configs)."
-    if isinstance(x, (list, tuple)): return [jsonable(v) for v in x]
-    if isinstance(x, np.ndarray): return x.tolist()
-    if isinstance(x, np.generic): return x.item()
-    return x
+__all__ = ['MAX_CHUNK', 'MONITOR_ROWS', 'MomentumUpdater', 'minibatches', 'epoch_batches', 'mean_bias_stat', 'stack_gradients',
+           'BoltzmannMachine', 'monitor_rows']
 
 # %% ../nbs/02b_training.ipynb #262a6bfb
 class MomentumUpdater(tf.Module):
     "Velocity buffers for `variables`; `step` applies a momentum update of ascent directions."
     def __init__(self, variables, # the parameters (tf.Variables) to update
                  legacy: bool = False, # the reference's Delta <- eta (mu Delta + g)
-                 name=None):
+                 name=None, # the tf.Module name
+                ):
         super().__init__(name=name)
         self.params = list(variables)
         self.velocity = [tf.Variable(tf.zeros_like(v), trainable=False) for v in self.params]
         self.legacy = bool(legacy)
 
     def step(self, grads, # ascent directions, one per parameter
-             learning_rate, momentum, # scalars (tensors inside tf.function; a Python 0 compiles the update without momentum)
+             learning_rate, # scalar step size (a tensor inside tf.function)
+             momentum, # scalar momentum (a tensor inside tf.function; a Python 0 compiles the update without momentum)
              masks=None, # per parameter a 0/1 mask or None
              keep_velocity: bool = True, # store the update in the velocity (False: never read, momentum always 0)
             ):
@@ -165,13 +112,6 @@ def _all_finite(params):
     exact = lambda: tf.reduce_all(tf.stack([tf.reduce_all(tf.math.is_finite(p)) for p in params]))
     return tf.cond(fast, lambda: tf.constant(True), exact)
 
-def _check_max_norm(max_norm) -> float:
-    max_norm = math.inf if max_norm is None else max_norm
-    try: ok = float(max_norm) > 0 and not math.isnan(float(max_norm))
-    except (TypeError, ValueError): ok = False
-    if not ok: raise ConfigError(f"max_norm must be a number > 0 (or inf / None for no limit), got {max_norm!r}")
-    return float(max_norm)
-
 # %% ../nbs/02b_training.ipynb #873f5ac6
 class BoltzmannMachine(Stack):
     "A `Stack` trained by the one engine; subclasses supply `_phases` (the positive and negative states of a batch)."
@@ -192,7 +132,7 @@ class BoltzmannMachine(Stack):
         self._cost = per_hidden_layer(sparsity_cost, "sparsity_cost", hidden, 0.0, math.inf)
         self.sparsity_target, self.sparsity_cost = jsonable(sparsity_target), jsonable(sparsity_cost)
         self.sparsity_damping = float(per_hidden_layer(sparsity_damping, "sparsity_damping", [1], 0.0, 1.0)[0][0])
-        self.max_norm = _check_max_norm(max_norm)
+        self.max_norm = check_max_norm(max_norm)
         self.shuffle, self.verbose = bool(shuffle), bool(verbose)
         self.legacy_momentum, self.legacy_schedule = bool(legacy_momentum), bool(legacy_schedule)
         self.log_dir = None if log_dir is None else str(log_dir)
@@ -221,7 +161,11 @@ class BoltzmannMachine(Stack):
         raise NotImplementedError
     def _model_hparams(self, epoch: int) -> dict: return {}
     def _structure(self) -> tuple: return ()
+    def _reconstruct(self, x):
+        "The deterministic reconstruction of visible batch `x` (in the graph), e.g. E[v | h = p(h | v)]."
+        raise NotImplementedError
     def _before_fit(self, X): pass
+    def _need_built(self, what: str): pass
     def _epoch_info(self, sums: dict, n_batches: int) -> dict: return {k: float(v) / n_batches for k, v in sums.items()}
     def _summary_scalars(self, X, epoch: int) -> dict: return {}
     def _model_state(self) -> dict: return {}
@@ -315,6 +259,37 @@ def train_step(self: BoltzmannMachine):
     if key not in self._fns: self._fns[key] = tf.function(self._step_body())
     return self._fns[key]
 
+# %% ../nbs/02b_training.ipynb #5e0c0a02
+MONITOR_ROWS = 256     # training rows whose reconstruction error `history_` records after each epoch
+
+def monitor_rows(n: int, # number of training rows
+                ) -> np.ndarray:
+    "Indices of the (at most `MONITOR_ROWS`) rows monitored in `history_`: evenly spaced over `n` rows."
+    return np.arange(0, n, max(1, n // MONITOR_ROWS))[:MONITOR_ROWS]
+
+@patch
+def _recon_fn(self: BoltzmannMachine, error: bool):
+    "Compiled `x -> _reconstruct(x)`, or (`error`) `x -> mean((_reconstruct(x) - x)^2)`."
+    key = ("recon", error) + tuple(self._structure())
+    if key not in self._fns:
+        f = (lambda x: tf.reduce_mean(tf.square(self._reconstruct(x) - x))) if error else self._reconstruct
+        self._fns[key] = tf.function(f, input_signature=[tf.TensorSpec([None, self.sizes[0]], DTYPE)])
+    return self._fns[key]
+
+@patch
+def reconstruct(self: BoltzmannMachine, X, # visible data
+               ):
+    "The model's deterministic reconstruction of `X` (e.g. E[v | h = p(h | v)] for an RBM)."
+    self._need_built("reconstruct")
+    return self._recon_fn(error=False)(tf.constant(self.check_visible(X))).numpy()
+
+@patch
+def reconstruction_error(self: BoltzmannMachine, X, # visible data
+                        ) -> float:
+    "Mean squared error of `reconstruct(X)` against `X` (the quantity in `history_`)."
+    self._need_built("reconstruction_error")
+    return float(self._recon_fn(error=True)(tf.constant(self.check_visible(X))))
+
 # %% ../nbs/02b_training.ipynb #030ccc45
 @patch
 def fit(self: BoltzmannMachine, X, # visible training data, shape (n, n_visible)
@@ -322,12 +297,14 @@ def fit(self: BoltzmannMachine, X, # visible training data, shape (n, n_visible)
         *, epochs: int | None = None, # epochs to train (default: `self.epochs`)
        ):
     "Train `epochs` more epochs on `X`, continuing from `epoch_`; returns self."
-    X = self.check_visible(X)
+    X = self.check_visible(X)                       # the one validation of X
     epochs = self.epochs if epochs is None else check_int(epochs, "epochs", 0)
     n, bs = len(X), self.batch_size
     if bs > n: raise ConfigError(f"batch_size ({bs}) is larger than the number of training rows ({n})")
     self._before_fit(X)
-    Xt, monitor = tf.constant(X), X[:1000]
+    Xt = tf.constant(X)
+    mon = monitor_rows(n)
+    monitor, recon_error = tf.gather(Xt, mon), self._recon_fn(error=True)
     logger = SummaryLogger(self.log_dir) if self.log_dir else None
     params = self.named_params()
     bar = progress(range(self.epoch_ + 1, self.epoch_ + epochs + 1), desc=f"{type(self).__name__} {'-'.join(map(str, self.sizes))}",
@@ -350,7 +327,7 @@ def fit(self: BoltzmannMachine, X, # visible training data, shape (n, n_visible)
                 raise NumericalError(f"a parameter became non-finite (NaN/inf) at {where}")
             for k, v in s.items(): sums[k] = sums.get(k, 0.0) + float(v)
             if len(idx) > MAX_CHUNK: bar.set_postfix(batch=f"{min(start + MAX_CHUNK, len(idx))}/{len(idx)}")
-        rec = self.reconstruction_error(monitor)
+        rec = float(recon_error(monitor))
         if not math.isfinite(rec):
             self.diverged_ = (f"the reconstruction error became non-finite ({rec}) at epoch {epoch}, after batch "
                               f"{len(idx)}; lower the learning rate. Nothing was saved from this state.")
@@ -358,7 +335,7 @@ def fit(self: BoltzmannMachine, X, # visible training data, shape (n, n_visible)
         self.epoch_ = epoch
         info = {"epoch": epoch, "reconstruction_error": rec, **self._epoch_info(sums, len(idx))}
         self.history_.append(info)
-        if logger is not None: self._log(logger, epoch, monitor, info)
+        if logger is not None: self._log(logger, epoch, X[mon], info)
         bar.set_postfix(recon=f"{rec:.4f}")
     return self
 
@@ -380,12 +357,6 @@ def save(self: BoltzmannMachine, path, # the path, without suffix (see `Stack.sa
     "Save parameters, masks, config and training state; refused after a divergence (`diverged_`)."
     if self.diverged_: raise NumericalError(f"refusing to save a diverged model: {self.diverged_}")
     return Stack.save(self, path)
-
-@patch
-def reconstruction_error(self: BoltzmannMachine, X, # visible data
-                        ) -> float:
-    "Mean squared error of `reconstruct(X)` against `X` (the quantity in `history_`)."
-    return float(np.mean(np.square(self.reconstruct(X) - as_matrix(X, "X"))))
 
 @patch
 def _log(self: BoltzmannMachine, logger, epoch, X, info):

@@ -1,5 +1,6 @@
 """The pictures that make a pruned Boltzmann machine legible: filters and receptive fields, masks, Fisher
-information against weight size, FIM spectra, pruning curves, sample grids and rank-frequency plots.
+information against weight size, FIM spectra, sample grids and rank-frequency plots; with the basics and the
+curves of runs re-exported, `bmprune.viz` is the one import for every figure.
 
 Docs: https://bmprune.github.io/bmprune/viz.html.md"""
 
@@ -7,100 +8,32 @@ Docs: https://bmprune.github.io/bmprune/viz.html.md"""
 
 # %% ../nbs/11_viz.ipynb #3e00aa32
 from __future__ import annotations
-import io, re
-from pathlib import Path
 import numpy as np
-import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib import colormaps
 from .core import *
+from .figures import *
+from .curves import *      # re-exported: `bmprune.viz` holds every figure
 
 # %% auto #0
-__all__ = ['PRUNED', 'TIDY_COLUMNS', 'save_figure', 'figure_png', 'to_images', 'tile_images', 'plot_filters', 'plot_masks',
-           'plot_receptive_fields', 'plot_fi_vs_weight', 'plot_spectrum', 'check_tidy', 'plot_metric_vs_session',
-           'plot_metric_vs_metric', 'plot_units_vs_weights', 'plot_units_vs_session', 'band_stats', 'plot_bands',
-           'plot_units_vs_weights_bands', 'plot_samples', 'plot_sample_grids', 'plot_image_maps', 'lost_visible',
-           'plot_lost_pixels', 'pattern_frequencies', 'plot_rank_frequency', 'plot_activity_distribution',
-           'plot_score_histogram', 'plot_heatmap']
+__all__ = ['PRUNED', 'plot_filters', 'plot_masks', 'plot_receptive_fields', 'plot_fi_vs_weight', 'plot_spectrum', 'plot_samples',
+           'plot_sample_grids', 'plot_image_maps', 'lost_visible', 'plot_lost_pixels', 'pattern_frequencies',
+           'plot_rank_frequency', 'plot_activity_distribution', 'plot_score_histogram', 'plot_heatmap']
 
-# %% ../nbs/11_viz.ipynb #459fb4e3
-def _np(x, dtype=None):
-    "A NumPy array from an array-like, tf.Tensor or tf.Variable."
-    if hasattr(x, "numpy"): x = x.numpy()
-    return np.asarray(x) if dtype is None else np.asarray(x, dtype)
-
+# %% ../nbs/11_viz.ipynb #459fb4e4
 def _weights_and_mask(W, mask=None, layer: int = 0, name: str = "W"):
     "`(W, mask)` as NumPy arrays from a matrix (+ optional mask) or from a model's weight matrix `layer`."
     if hasattr(W, "W") and hasattr(W, "masks"):
         k = check_int(layer, "layer", 0)
         if k >= len(W.W): raise ConfigError(f"layer must be < {len(W.W)} (the model has {len(W.W)} weight matrices), got {layer}")
-        return _np(W.W[k], float), _np(W.masks[k], float) if mask is None else _np(mask, float)
-    W = _np(W, float)
+        return to_numpy(W.W[k], float), to_numpy(W.masks[k], float) if mask is None else to_numpy(mask, float)
+    W = to_numpy(W, float)
     if W.ndim != 2: raise ShapeError(f"{name} must be a 2-D matrix (n_visible, n_hidden), got shape {W.shape}")
     if mask is not None:
-        mask = _np(mask, float)
+        mask = to_numpy(mask, float)
         if mask.shape != W.shape: raise ShapeError(f"mask must have the shape of {name} {W.shape}, got {mask.shape}")
     return W, mask
 
-def save_figure(fig: Figure, path, dpi: int = 100):
-    "Write `fig` as a PNG to `path` atomically; returns the path."
-    with atomic_write(path) as f: fig.savefig(f, format="png", dpi=dpi)
-    return Path(path)
-
-def figure_png(fig: Figure, dpi: int = 80) -> bytes:
-    "The PNG bytes of `fig` (for image widgets)."
-    buf = io.BytesIO(); fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
-
-def _finish(fig, path):
-    if path is not None: save_figure(fig, path)
-    return fig
-
-def _register_notebook_display():
-    "Show bare `Figure`s (made without pyplot) as PNG images in Jupyter, where they would otherwise print as text."
-    try:
-        from IPython import get_ipython
-        ip = get_ipython()
-        if ip is not None: ip.display_formatter.formatters["image/png"].for_type(Figure, figure_png)
-    except Exception: pass      # not in IPython: nothing to register
-
-_register_notebook_display()
-
-# %% ../nbs/11_viz.ipynb #78728e81
-def to_images(M, image_shape, positions=None, name: str = "M"):
-    "Rows of `M` (n, V) as images (n, h, w); `positions` (V,) places unit i at flat pixel positions[i]."
-    M = _np(M, float)
-    if M.ndim == 1: M = M[None]
-    if M.ndim != 2: raise ShapeError(f"{name} must be 2-D (n_images, n_pixels), got shape {M.shape}")
-    try: h, w = (int(s) for s in image_shape)
-    except (TypeError, ValueError): raise ShapeError(f"image_shape must be (height, width), got {image_shape!r}") from None
-    if h < 1 or w < 1: raise ShapeError(f"image_shape must be positive, got {image_shape!r}")
-    if positions is None:
-        if M.shape[1] != h * w:
-            raise ShapeError(f"{name} has {M.shape[1]} pixels per image but image_shape {(h, w)} holds {h * w}; "
-                             f"pass the right image_shape (or `positions` for non-rectangular patches)")
-        return M.reshape(len(M), h, w)
-    pos = _np(positions).astype(int).ravel()
-    if len(pos) != M.shape[1]:
-        raise ShapeError(f"positions must have one entry per pixel of {name} ({M.shape[1]}), got {len(pos)}")
-    if pos.min() < 0 or pos.max() >= h * w or len(np.unique(pos)) != len(pos):
-        raise ShapeError(f"positions must be distinct flat indices in [0, {h * w}) for image_shape {(h, w)}")
-    out = np.full((len(M), h * w), np.nan); out[:, pos] = M
-    return out.reshape(len(M), h, w)
-
-def tile_images(images, ncols: int | None = None, pad: int = 1):
-    "Tile images (n, h, w) into one mosaic with `pad` NaN pixels between tiles (and NaN for empty slots)."
-    images = _np(images, float)
-    if images.ndim != 3: raise ShapeError(f"images must be 3-D (n, height, width), got shape {images.shape}")
-    n, h, w = images.shape
-    if n == 0: raise DataError("images is empty: nothing to tile")
-    ncols = int(np.ceil(np.sqrt(n))) if ncols is None else min(check_int(ncols, "ncols"), n)
-    nrows = -(-n // ncols)
-    out = np.full((nrows * (h + pad) - pad, ncols * (w + pad) - pad), np.nan)
-    for i in range(n):   # loop over tiles (at most a few hundred), not pixels
-        r, c = divmod(i, ncols)
-        out[r * (h + pad): r * (h + pad) + h, c * (w + pad): c * (w + pad) + w] = images[i]
-    return out
 
 # %% ../nbs/11_viz.ipynb #7311d0e2
 def _draw_mosaic(ax, mosaic, title=None, cmap="gray", vmin=None, vmax=None, gap="0.8", under=None):
@@ -124,15 +57,26 @@ def _grid_figure(mosaic, title=None, cmap="gray", vmin=None, vmax=None, scale=0.
     return fig
 
 def _select_units(n_units, units, max_units):
-    idx = np.arange(n_units) if units is None else _np(units).astype(int).ravel()
+    idx = np.arange(n_units) if units is None else to_numpy(units).astype(int).ravel()
     if len(idx) and (idx.min() < -n_units or idx.max() >= n_units):
         raise ShapeError(f"units must index the {n_units} hidden units, got values in [{idx.min()}, {idx.max()}]")
     return idx[:check_int(max_units, "max_units")]
 
 PRUNED = -2.0   # value of pruned weights in a filter mosaic
 
-def plot_filters(W, image_shape, mask=None, layer: int = 0, units=None, max_units: int = 100, ncols=None,
-                 normalize: str = "each", positions=None, cmap: str = "RdBu_r", title: str | None = None, path=None):
+def plot_filters(W, # weight matrix (n_visible, n_hidden), or a model (then `layer` picks W[layer] and its mask)
+                 image_shape, # (height, width) of one image
+                 mask=None, # 0/1 mask of the weights (None: all active)
+                 layer: int = 0, # which weight matrix of a model (0 = visible to first hidden)
+                 units=None, # hidden units to show, in this order (None: all)
+                 max_units: int = 100, # show at most this many units
+                 ncols=None, # tiles per row (None: a square-ish grid)
+                 normalize: str = "each", # "each": every filter scaled to its own max |w|; "global": one scale for all
+                 positions=None, # flat pixel index of each visible unit in the image (non-rectangular patches); None: row-major
+                 cmap: str = "RdBu_r", # matplotlib colormap name
+                 title: str | None = None, # figure title (None: a default that says what is shown)
+                 path=None, # save the PNG here (atomically); None: only return the Figure
+                ):
     "Columns of `W` (or of a model's `W[layer]`) as images; masked weights grey. Returns the Figure."
     W, mask = _weights_and_mask(W, mask, layer)
     check_choice(normalize, {"each", "global"}, "normalize")
@@ -145,19 +89,22 @@ def plot_filters(W, image_shape, mask=None, layer: int = 0, units=None, max_unit
     F[pruned] = PRUNED        # below vmin: drawn in the colormap's "under" colour (grey); tile gaps are NaN (white)
     mosaic = tile_images(to_images(F, image_shape, positions, "W"), ncols)
     if title is None: title = f"filters of {len(idx)} of {W.shape[1]} hidden units" + (" (each scaled to its max |w|)" if normalize == "each" else "")
-    return _finish(_grid_figure(mosaic, title, cmap, -1, 1, colorbar=normalize == "global", gap="white", under="0.6"), path)
+    return finish_figure(_grid_figure(mosaic, title, cmap, -1, 1, colorbar=normalize == "global", gap="white", under="0.6"), path)
 
 # %% ../nbs/11_viz.ipynb #da2baae5
 def _as_masks(masks):
     if hasattr(masks, "masks"): masks = masks.masks
     if not isinstance(masks, (list, tuple)): masks = [masks]
-    out = [_np(m, float) for m in masks]
+    out = [to_numpy(m, float) for m in masks]
     for k, m in enumerate(out):
         if m.ndim != 2: raise ShapeError(f"mask {k} must be a 2-D matrix, got shape {m.shape}")
     if not out: raise DataError("no masks given")
     return out
 
-def plot_masks(masks, titles=None, path=None):
+def plot_masks(masks, # a model (all its masks), a list of mask matrices or one matrix
+               titles=None, # one title per mask (None: mask k)
+               path=None, # save the PNG here (atomically); None: only return the Figure
+              ):
     "Each mask matrix (a model's masks, a list or one matrix) as a black/white image. Returns the Figure."
     ms = _as_masks(masks)
     fig = Figure(figsize=(3.2 * len(ms), 3.2), layout="constrained")
@@ -166,17 +113,26 @@ def plot_masks(masks, titles=None, path=None):
         t = titles[k] if titles else f"mask {k}"
         ax.set_title(f"{t}: {int(m.sum())}/{m.size} ({100 * m.mean():.1f}%) active", fontsize=9)
         ax.set_xlabel("upper-layer unit"); ax.set_ylabel("lower-layer unit")
-    return _finish(fig, path)
+    return finish_figure(fig, path)
 
-def plot_receptive_fields(mask, image_shape, layer: int = 0, units=None, max_units: int = 100, ncols=None,
-                          positions=None, coverage: bool = False, title: str | None = None, path=None):
+def plot_receptive_fields(mask, # mask matrix (n_visible, n_hidden), or a model (then `layer` picks its mask)
+                          image_shape, # (height, width) of one image
+                          layer: int = 0, # which weight matrix of a model (0 = visible to first hidden)
+                          units=None, # hidden units to show, in this order (None: all)
+                          max_units: int = 100, # show at most this many units
+                          ncols=None, # tiles per row (None: a square-ish grid)
+                          positions=None, # flat pixel index of each visible unit in the image (non-rectangular patches); None: row-major
+                          coverage: bool = False, # add a panel with the number of connections of each visible pixel
+                          title: str | None = None, # figure title (None: a default that says what is shown)
+                          path=None, # save the PNG here (atomically); None: only return the Figure
+                         ):
     "Per-hidden-unit fields (mask columns) as images; `coverage` adds connections per visible pixel. Returns the Figure."
     if hasattr(mask, "masks"): mask = mask.masks[check_int(layer, "layer", 0)]
     mask = _as_masks(mask)[0]
     idx = _select_units(mask.shape[1], units, max_units)
     mosaic = tile_images(to_images(mask[:, idx].T, image_shape, positions, "mask"), ncols)
     if title is None: title = f"receptive fields of {len(idx)} of {mask.shape[1]} hidden units"
-    if not coverage: return _finish(_grid_figure(mosaic, title, "gray_r", 0, 1), path)
+    if not coverage: return finish_figure(_grid_figure(mosaic, title, "gray_r", 0, 1), path)
     fw, fh = _mosaic_size(mosaic, 0.12)
     cw = 0.7 * min(fw, fh, 3.5)                             # the coverage panel: one image
     if mosaic.shape[1] > mosaic.shape[0]:                   # wide mosaic: coverage below it
@@ -189,17 +145,24 @@ def plot_receptive_fields(mask, image_shape, layer: int = 0, units=None, max_uni
     cov = to_images(mask.sum(1), image_shape, positions, "mask")[0]
     im = _draw_mosaic(ax1, cov, f"connections per visible unit\n({int((mask.sum(1) == 0).sum())} cut off)", "viridis", 0, None, gap="white")
     fig.colorbar(im, ax=ax1, shrink=0.8)
-    return _finish(fig, path)
+    return finish_figure(fig, path)
 
 # %% ../nbs/11_viz.ipynb #4b3a9d6e
 def _listify(x):
-    if isinstance(x, (list, tuple)) and len(x) and np.ndim(_np(x[0])) == 2: return list(x)
+    if isinstance(x, (list, tuple)) and len(x) and np.ndim(to_numpy(x[0])) == 2: return list(x)
     return [x]
 
-def plot_fi_vs_weight(fi, W, mask=None, max_points: int = 20000, seed: int = 0, titles=None, path=None):
+def plot_fi_vs_weight(fi, # Fisher information per weight: one matrix or a list, one per weight matrix
+                      W, # weights: one matrix, a list of matrices, or a model (then its masks are used too)
+                      mask=None, # 0/1 mask or list of masks like `W` (None: all active, or the model's)
+                      max_points: int = 20000, # plot at most this many points per panel (a random subset)
+                      seed: int = 0, # seed of that subset
+                      titles=None, # one title per panel (None: W[k])
+                      path=None, # save the PNG here (atomically); None: only return the Figure
+                     ):
     "Log-log scatter of Fisher information vs |w| of active weights, one panel per matrix. Returns the Figure."
     from scipy.stats import spearmanr
-    if hasattr(W, "W"): mask = [_np(m) for m in W.masks] if mask is None else mask; W = [_np(w) for w in W.W]
+    if hasattr(W, "W"): mask = [to_numpy(m) for m in W.masks] if mask is None else mask; W = [to_numpy(w) for w in W.W]
     fis, Ws = _listify(fi), _listify(W)
     masks = [None] * len(Ws) if mask is None else _listify(mask)
     if not (len(fis) == len(Ws) == len(masks)):
@@ -209,7 +172,7 @@ def plot_fi_vs_weight(fi, W, mask=None, max_points: int = 20000, seed: int = 0, 
     rng = np.random.default_rng(seed)
     for k, (f, w, m, ax) in enumerate(zip(fis, Ws, masks, axes)):
         w, m = _weights_and_mask(w, m, name=f"W[{k}]")
-        f = _np(f, float)
+        f = to_numpy(f, float)
         if f.shape != w.shape: raise ShapeError(f"fi[{k}] must have the shape of W[{k}] {w.shape}, got {f.shape}")
         act = np.ones(w.shape, bool) if m is None else m != 0
         x, y = np.abs(w[act]), f[act]
@@ -222,16 +185,20 @@ def plot_fi_vs_weight(fi, W, mask=None, max_points: int = 20000, seed: int = 0, 
         ax.set_xlabel("|w|"); ax.set_ylabel("Fisher information")
         t = titles[k] if titles else f"W[{k}]"
         ax.set_title(f"{t}: {act.sum()} active, Spearman {rho:.2f}" + (f"\n{(~ok).sum()} with F=0 or w=0 not shown" if (~ok).any() else ""), fontsize=9)
-    return _finish(fig, path)
+    return finish_figure(fig, path)
 
 # %% ../nbs/11_viz.ipynb #5e00ef52
-def plot_spectrum(eigenvalues, normalize: bool = False, title: str | None = None, path=None):
+def plot_spectrum(eigenvalues, # eigenvalues: one array or a dict label -> array, one line each
+                  normalize: bool = False, # divide each spectrum by its largest eigenvalue
+                  title: str | None = None, # figure title (None: the l1/l2 ratios)
+                  path=None, # save the PNG here (atomically); None: only return the Figure
+                 ):
     "Descending eigenvalue spectra (one array or a dict label -> array) on a log scale. Returns the Figure."
     spectra = eigenvalues if isinstance(eigenvalues, dict) else {"FIM": eigenvalues}
     fig = Figure(figsize=(4.5, 3.4), layout="constrained"); ax = fig.add_subplot()
     notes = []
     for label, ev in spectra.items():
-        ev = _np(ev, float)
+        ev = to_numpy(ev, float)
         if ev.ndim != 1 or len(ev) == 0: raise ShapeError(f"eigenvalues[{label!r}] must be a non-empty 1-D array, got shape {ev.shape}")
         if not np.all(np.isfinite(ev)): raise DataError(f"eigenvalues[{label!r}] contains non-finite values")
         ev = np.sort(ev)[::-1]
@@ -243,186 +210,58 @@ def plot_spectrum(eigenvalues, normalize: bool = False, title: str | None = None
     ax.set_yscale("log"); ax.set_xlabel("rank"); ax.set_ylabel("eigenvalue" + (" / largest" if normalize else ""))
     ax.set_title(title or "\n".join(notes), fontsize=9)
     if len(spectra) > 1: ax.legend(fontsize=8)
-    return _finish(fig, path)
-
-# %% ../nbs/11_viz.ipynb #8a298ec1
-TIDY_COLUMNS = ("criterion", "session", "metric", "value")
-
-def check_tidy(df, metrics=None) -> pd.DataFrame:
-    "Validate a tidy metrics table (columns criterion, session, metric, value), optionally holding `metrics`."
-    if not isinstance(df, pd.DataFrame): raise DataError(f"df must be a pandas DataFrame, got {type(df).__name__}")
-    missing = [c for c in TIDY_COLUMNS if c not in df.columns]
-    if missing: raise DataError(f"df must have columns {list(TIDY_COLUMNS)}; missing {missing} (got {list(df.columns)})")
-    if len(df) == 0: raise DataError("df is empty")
-    if metrics is not None:
-        absent = [m for m in metrics if m not in set(df["metric"])]
-        if absent: raise DataError(f"metric(s) {absent} not in df; available: {sorted(set(df['metric']))}")
-    return df
-
-def plot_metric_vs_session(df, metrics=None, logy: bool = False, path=None):
-    "One panel per metric: value vs session, one line per criterion. Returns the Figure."
-    df = check_tidy(df, metrics)
-    metrics = list(metrics) if metrics is not None else sorted(set(df["metric"]))
-    ncols = min(3, len(metrics)); nrows = -(-len(metrics) // ncols)
-    fig = Figure(figsize=(3.6 * ncols, 2.9 * nrows), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-    for ax, m in zip(axes, metrics):
-        sub = df[df["metric"] == m]
-        for crit, g in sub.groupby("criterion", sort=True):
-            g = g.sort_values("session"); ax.plot(g["session"], g["value"], "o-", ms=3, label=str(crit))
-        ax.set_title(m, fontsize=9); ax.set_xlabel("session")
-        if logy: ax.set_yscale("log")
-    for ax in axes[len(metrics):]: fig.delaxes(ax)
-    axes[0].legend(fontsize=7)
-    return _finish(fig, path)
-
-def plot_metric_vs_metric(df, x: str, y: str, ax=None, logx: bool = True, logy: bool = False, path=None):
-    "Metric `y` against metric `x` (matched by criterion and session), one line per criterion. Returns the Figure."
-    df = check_tidy(df, [x, y])
-    wide = df[df["metric"].isin([x, y])].pivot_table(index=["criterion", "session"], columns="metric", values="value").dropna().reset_index()
-    fig = Figure(figsize=(4.2, 3.3), layout="constrained") if ax is None else ax.figure
-    ax = ax or fig.add_subplot()
-    for crit, g in wide.groupby("criterion", sort=True):
-        g = g.sort_values("session"); ax.plot(g[x], g[y], "o-", ms=3, label=str(crit))
-    if logx: ax.set_xscale("log")
-    if logy: ax.set_yscale("log")
-    ax.set_xlabel(x); ax.set_ylabel(y); ax.legend(fontsize=7)
-    return _finish(fig, path)
-
-def plot_units_vs_weights(df, layers=None, path=None):
-    "For each weight matrix k: active_units_{k+1} vs active_weights_{k}, one line per criterion. Returns the Figure."
-    df = check_tidy(df)
-    found = sorted(int(m.group(1)) for m in (re.fullmatch(r"active_weights_(\d+)", s) for s in set(df["metric"])) if m)
-    ks = found if layers is None else [check_int(k, "layers", 0) for k in np.atleast_1d(layers)]
-    ks = [k for k in ks if f"active_units_{k + 1}" in set(df["metric"]) or layers is not None]
-    if not ks: raise DataError("df holds no pair of metrics active_weights_{k} and active_units_{k+1}")
-    fig = Figure(figsize=(4.0 * len(ks), 3.3), layout="constrained")
-    for ax, k in zip(fig.subplots(1, len(ks), squeeze=False)[0], ks):
-        plot_metric_vs_metric(df, f"active_weights_{k}", f"active_units_{k + 1}", ax=ax)
-        ax.set_title(f"weight matrix {k}", fontsize=9)
-    return _finish(fig, path)
-
-# %% ../nbs/11_viz.ipynb #cf3900ad
-def plot_units_vs_session(df, layers=None, title: str | None = None, path=None):
-    "Hidden units with connections (`active_units_k`, k >= 1) vs session, one panel per layer, one line per criterion. Returns the Figure."
-    df = check_tidy(df)
-    found = sorted(int(m.group(1)) for m in (re.fullmatch(r"active_units_(\d+)", s) for s in set(df["metric"])) if m)
-    ks = [k for k in found if k >= 1] if layers is None else [check_int(k, "layers", 1) for k in np.atleast_1d(layers)]
-    if not ks: raise DataError("df holds no metric active_units_k with k >= 1 (hidden layers)")
-    fig = plot_metric_vs_session(df, [f"active_units_{k}" for k in ks])
-    for ax, k in zip(fig.axes, ks):
-        ax.set_title(f"hidden layer {k}", fontsize=9); ax.set_ylabel("units with connections"); ax.set_ylim(bottom=0)
-        ax.xaxis.get_major_locator().set_params(integer=True)
-    if title: fig.suptitle(title, fontsize=10)
-    return _finish(fig, path)
-
-# %% ../nbs/11_viz.ipynb #6a14a0a2
-def _seeded(df) -> pd.DataFrame:
-    "A tidy table with a `seed` column (all one seed when it has none)."
-    df = check_tidy(df)
-    return df if "seed" in df.columns else df.assign(seed=0)
-
-def band_stats(df, # tidy metrics with a `seed` column (one row per seed, criterion, session and metric)
-               x: str, # "session" or a metric for the x axis
-               y: str, # the metric for the y axis
-               spread: str = "sd", # band: mean ± sd ("sd") or min to max ("range") over the seeds
-              ) -> pd.DataFrame:
-    "Per criterion and session: mean x, mean y, the band [lo, hi] of y over seeds, and the number of seeds n."
-    check_choice(spread, {"sd", "range"}, "spread")
-    df = _seeded(df)
-    metrics = list(dict.fromkeys(m for m in (x, y) if m != "session"))
-    check_tidy(df, metrics)
-    wide = (df[df["metric"].isin(metrics)].pivot_table(index=["criterion", "seed", "session"], columns="metric", values="value",
-                                                       aggfunc="first", sort=False).dropna(subset=metrics).reset_index())
-    out = wide.groupby(["criterion", "session"], sort=False).agg(
-        x=(x, "mean"), y=(y, "mean"), sd=(y, "std"), lo=(y, "min"), hi=(y, "max"), n=(y, "count")).reset_index()
-    if spread == "sd":
-        sd = out["sd"].fillna(0.0)
-        out["lo"], out["hi"] = out["y"] - sd, out["y"] + sd
-    return out
-
-def _draw_bands(ax, stats, colors):
-    "Mean lines with shaded bands, one colour per criterion."
-    for c, g in stats.groupby("criterion", sort=False):
-        g = g.sort_values("session")
-        ax.plot(g["x"], g["y"], "o-", ms=3, color=colors[c], label=f"{c} (n={int(g['n'].min())})")
-        ax.fill_between(g["x"], g["lo"], g["hi"], color=colors[c], alpha=0.2, lw=0)
-
-def _criterion_colors(df) -> dict:
-    return {c: f"C{i % 10}" for i, c in enumerate(dict.fromkeys(df["criterion"]))}
-
-def plot_bands(df, # tidy metrics with a `seed` column
-               metrics=None, # metrics to draw, one panel each (default: all but x)
-               x: str = "session", # "session" or a metric (e.g. "active_weights") for the x axis
-               spread: str = "sd", # band: mean ± sd ("sd") or min to max ("range") over the seeds
-               logx: bool | None = None, # log x axis (default: when x is a metric)
-               path=None, # save the PNG here
-              ) -> Figure:
-    "One panel per metric: mean over seeds against `x` with a band for the spread, one colour per criterion. Returns the Figure."
-    df = _seeded(df)
-    metrics = list(metrics) if metrics is not None else sorted(set(df["metric"]) - {x})
-    check_tidy(df, metrics + ([] if x == "session" else [x]))
-    if not metrics: raise DataError("no metrics to draw")
-    logx = x != "session" if logx is None else logx
-    ncols = min(3, len(metrics)); nrows = -(-len(metrics) // ncols)
-    fig = Figure(figsize=(3.8 * ncols, 3.0 * nrows), layout="constrained")
-    axes, colors = fig.subplots(nrows, ncols, squeeze=False).ravel(), _criterion_colors(df)
-    for ax, m in zip(axes, metrics):
-        _draw_bands(ax, band_stats(df, x, m, spread), colors)
-        ax.set_title(m, fontsize=9); ax.set_xlabel(x); ax.grid(alpha=0.3)
-        if logx: ax.set_xscale("log")
-    for ax in axes[len(metrics):]: fig.delaxes(ax)
-    axes[0].legend(fontsize=7)
-    return _finish(fig, path)
-
-def plot_units_vs_weights_bands(df, # tidy metrics with a `seed` column
-                                spread: str = "sd", # band: mean ± sd ("sd") or min to max ("range") over the seeds
-                                path=None, # save the PNG here
-                               ) -> Figure:
-    "For each weight matrix k: active_units_{k+1} against active_weights_{k}, mean over seeds with a band. Returns the Figure."
-    df = _seeded(df)
-    have = set(df["metric"])
-    ks = sorted(k for k in range(len(have)) if f"active_weights_{k}" in have and f"active_units_{k + 1}" in have)
-    if not ks: raise DataError("df holds no pair of metrics active_weights_{k} and active_units_{k+1}")
-    fig = Figure(figsize=(4.0 * len(ks), 3.3), layout="constrained")
-    colors = _criterion_colors(df)
-    for ax, k in zip(fig.subplots(1, len(ks), squeeze=False)[0], ks):
-        _draw_bands(ax, band_stats(df, f"active_weights_{k}", f"active_units_{k + 1}", spread), colors)
-        ax.set_xscale("log"); ax.grid(alpha=0.3)
-        ax.set_xlabel(f"active weights, matrix {k}"); ax.set_ylabel(f"active units, layer {k + 1}")
-    fig.axes[0].legend(fontsize=7)
-    return _finish(fig, path)
+    return finish_figure(fig, path)
 
 # %% ../nbs/11_viz.ipynb #b750a2e3
-def plot_samples(X, image_shape, n: int = 64, ncols=None, positions=None, title: str | None = None, path=None):
+def plot_samples(X, # data or samples (n, V), one image per row
+                 image_shape, # (height, width) of one image
+                 n: int = 64, # number of rows (images) to show
+                 ncols=None, # tiles per row (None: a square-ish grid)
+                 positions=None, # flat pixel index of each visible unit in the image (non-rectangular patches); None: row-major
+                 title: str | None = None, # figure title (None: 'n samples')
+                 path=None, # save the PNG here (atomically); None: only return the Figure
+                ):
     "The first `n` rows of `X` as a grid of images. Returns the Figure."
-    X = as_matrix(_np(X), "X", dtype=np.float64)
+    X = as_matrix(to_numpy(X), "X", dtype=np.float64)
     n = min(check_int(n, "n"), len(X))
     lo, hi = (0., 1.) if X.min() >= 0 and X.max() <= 1 else (X.min(), X.max())
     mosaic = tile_images(to_images(X[:n], image_shape, positions, "X"), ncols)
-    return _finish(_grid_figure(mosaic, title or f"{n} samples", "gray", lo, hi, scale=0.1), path)
+    return finish_figure(_grid_figure(mosaic, title or f"{n} samples", "gray", lo, hi, scale=0.1), path)
 
 # %% ../nbs/11_viz.ipynb #28ab2c97
 def _label_axes(fig, n):
     return np.atleast_1d(fig.subplots(1, n, squeeze=False)[0])
 
-def plot_sample_grids(samples: dict, image_shape, n: int = 49, ncols=None, title: str | None = None, path=None):
+def plot_sample_grids(samples: dict, # label -> samples (m, V), one mosaic each
+                      image_shape, # (height, width) of one image
+                      n: int = 49, # rows of each entry to show
+                      ncols=None, # tiles per row (None: a square-ish grid)
+                      title: str | None = None, # figure title
+                      path=None, # save the PNG here (atomically); None: only return the Figure
+                     ):
     "One mosaic of the first `n` rows per entry of `samples` (label -> array (m, V)), side by side. Returns the Figure."
     if not isinstance(samples, dict) or not samples: raise DataError("samples must be a non-empty dict label -> array")
     n = check_int(n, "n"); ncols = ncols or int(np.ceil(np.sqrt(n)))
     fig = Figure(figsize=(2.2 * len(samples), 2.5 + (0.3 if title else 0)), layout="constrained")
     for ax, (name, X) in zip(_label_axes(fig, len(samples)), samples.items()):
-        X = as_matrix(_np(X), f"samples[{name!r}]", dtype=np.float64)
+        X = as_matrix(to_numpy(X), f"samples[{name!r}]", dtype=np.float64)
         _draw_mosaic(ax, tile_images(to_images(X[:n], image_shape, name=f"samples[{name!r}]"), ncols), None, "gray", 0, 1)
         ax.set_title(str(name), fontsize=8)
     if title: fig.suptitle(title, fontsize=10)
-    return _finish(fig, path)
+    return finish_figure(fig, path)
 
-def plot_image_maps(maps: dict, image_shape, cmap: str = "viridis", vmin=None, vmax=None, colorbar: bool = True,
-                    title: str | None = None, path=None):
+def plot_image_maps(maps: dict, # label -> vector of per-pixel values, one image each
+                    image_shape, # (height, width) of one image
+                    cmap: str = "viridis", # matplotlib colormap name
+                    vmin=None, # lower end of the colour scale (None: smallest value)
+                    vmax=None, # upper end of the colour scale (None: largest value)
+                    colorbar: bool = True, # draw a shared colour bar
+                    title: str | None = None, # figure title
+                    path=None, # save the PNG here (atomically); None: only return the Figure
+                   ):
     "One image per entry of `maps` (label -> vector of per-pixel values), side by side, on a shared colour scale. Returns the Figure."
     if not isinstance(maps, dict) or not maps: raise DataError("maps must be a non-empty dict label -> vector")
-    ims = {k: to_images(_np(v, float).reshape(1, -1), image_shape, name=f"maps[{k!r}]")[0] for k, v in maps.items()}
+    ims = {k: to_images(to_numpy(v, float).reshape(1, -1), image_shape, name=f"maps[{k!r}]")[0] for k, v in maps.items()}
     allv = np.concatenate([m.ravel() for m in ims.values()])
     vmin = np.nanmin(allv) if vmin is None else vmin; vmax = np.nanmax(allv) if vmax is None else vmax
     fig = Figure(figsize=(1.9 * len(ims) + (0.6 if colorbar else 0), 2.3 + (0.3 if title else 0)), layout="constrained")
@@ -431,14 +270,19 @@ def plot_image_maps(maps: dict, image_shape, cmap: str = "viridis", vmin=None, v
         im = _draw_mosaic(ax, img, None, cmap, vmin, vmax, gap="white"); ax.set_title(str(name), fontsize=8)
     if colorbar: fig.colorbar(im, ax=list(axes), shrink=0.8)
     if title: fig.suptitle(title, fontsize=10)
-    return _finish(fig, path)
+    return finish_figure(fig, path)
 
-def lost_visible(model_or_mask) -> np.ndarray:
+def lost_visible(model_or_mask, # a model (its first mask is used), a list of masks or one mask matrix
+                ) -> np.ndarray:
     "Indices of the visible units without any active connection (rows of the first mask that are all zero)."
     m = _as_masks(model_or_mask)[0]
     return np.flatnonzero(m.sum(1) == 0)
 
-def plot_lost_pixels(models: dict, image_shape, title: str | None = None, path=None):
+def plot_lost_pixels(models: dict, # label -> a model or its first mask
+                     image_shape, # (height, width) of one image
+                     title: str | None = None, # figure title
+                     path=None, # save the PNG here (atomically); None: only return the Figure
+                    ):
     "Per model (label -> model or its first mask): the visible pixels that lost all connections, in black. Returns the Figure."
     if not isinstance(models, dict) or not models: raise DataError("models must be a non-empty dict label -> model or mask")
     maps = {}
@@ -448,16 +292,20 @@ def plot_lost_pixels(models: dict, image_shape, title: str | None = None, path=N
     return plot_image_maps(maps, image_shape, cmap="gray_r", vmin=0, vmax=1, colorbar=False, title=title, path=path)
 
 # %% ../nbs/11_viz.ipynb #8e5b49f8
-def pattern_frequencies(X) -> np.ndarray:
+def pattern_frequencies(X, # binary patterns (n, V)
+                       ) -> np.ndarray:
     "Counts of the distinct rows of binary `X`, in descending order."
-    X = check_binary(as_matrix(_np(X), "X"), "X")
+    X = check_binary(as_matrix(to_numpy(X), "X"), "X")
     _, counts = np.unique(np.packbits(X.astype(bool), axis=1), axis=0, return_counts=True)
     return np.sort(counts)[::-1]
 
 def _as_pattern_dict(patterns):
     return patterns if isinstance(patterns, dict) else {"data": patterns}
 
-def plot_rank_frequency(patterns, zipf: bool = True, path=None):
+def plot_rank_frequency(patterns, # binary patterns (n, V), or a dict label -> such array
+                        zipf: bool = True, # add the 1/rank reference line
+                        path=None, # save the PNG here (atomically); None: only return the Figure
+                       ):
     "Rank-frequency (Zipf) plot of binary patterns; `patterns` is one array or a dict label -> array. Returns the Figure."
     fig = Figure(figsize=(4.5, 3.5), layout="constrained"); ax = fig.add_subplot()
     first = None
@@ -468,24 +316,33 @@ def plot_rank_frequency(patterns, zipf: bool = True, path=None):
     if zipf and first is not None:
         r = np.array([1, max(2, ax.get_xlim()[1])]); ax.plot(r, first / r, "k--", lw=0.8, label="1/rank")
     ax.set_xscale("log"); ax.set_yscale("log"); ax.set_xlabel("rank"); ax.set_ylabel("frequency"); ax.legend(fontsize=7)
-    return _finish(fig, path)
+    return finish_figure(fig, path)
 
-def plot_activity_distribution(patterns, path=None):
+def plot_activity_distribution(patterns, # binary patterns (n, V), or a dict label -> such array
+                               path=None, # save the PNG here (atomically); None: only return the Figure
+                              ):
     "Distribution of the number of active units per pattern (log y), one line per array. Returns the Figure."
     fig = Figure(figsize=(4.5, 3.3), layout="constrained"); ax = fig.add_subplot()
     for label, X in _as_pattern_dict(patterns).items():
-        X = check_binary(as_matrix(_np(X), "X"), "X")
+        X = check_binary(as_matrix(to_numpy(X), "X"), "X")
         k = X.sum(1).astype(int); p = np.bincount(k, minlength=X.shape[1] + 1) / len(k)
         ax.plot(np.arange(len(p)), np.where(p > 0, p, np.nan), "o-", ms=3, label=label)
     ax.set_yscale("log"); ax.set_xlabel("active units per pattern K"); ax.set_ylabel("P(K)"); ax.legend(fontsize=7)
-    return _finish(fig, path)
+    return finish_figure(fig, path)
 
 # %% ../nbs/11_viz.ipynb #b4894c71
-def plot_score_histogram(scores, mask=None, threshold=None, log: bool = True, bins: int = 40, title: str = "score", path=None):
+def plot_score_histogram(scores, # pruning score (or FI) per weight
+                         mask=None, # 0/1 mask: only active weights (mask != 0) count
+                         threshold=None, # draw this score as a red vertical line (None: no line)
+                         log: bool = True, # logarithmic bins and x axis (over the positive scores)
+                         bins: int = 40, # number of bins
+                         title: str = "score", # name of the score: title and x label
+                         path=None, # save the PNG here (atomically); None: only return the Figure
+                        ):
     "Histogram of `scores` over active weights (mask != 0), with an optional threshold line. Returns the Figure."
-    s = _np(scores, float)
+    s = to_numpy(scores, float)
     if mask is not None:
-        mask = _np(mask)
+        mask = to_numpy(mask)
         if mask.shape != s.shape: raise ShapeError(f"mask must have the shape of scores {s.shape}, got {mask.shape}")
         s = s[mask != 0]
     s = s[np.isfinite(s)].ravel()
@@ -501,15 +358,21 @@ def plot_score_histogram(scores, mask=None, threshold=None, log: bool = True, bi
     n0 = len(s) - len(pos)
     ax.set_title(f"{title}\n{len(s)} active" + (f", {n0} <= 0 not shown" if use_log and n0 else ""), fontsize=9)
     ax.set_xlabel(title); ax.set_ylabel("count")
-    return _finish(fig, path)
+    return finish_figure(fig, path)
 
-def plot_heatmap(M, row_margin=None, col_margin=None, cmap: str | None = None, symmetric: bool | None = None,
-                 title: str | None = None, path=None):
+def plot_heatmap(M, # matrix to draw
+                 row_margin=None, # values shown as a strip left of the rows (one per row)
+                 col_margin=None, # values shown as a strip above the columns (one per column)
+                 cmap: str | None = None, # matplotlib colormap (None: RdBu_r when symmetric, else viridis)
+                 symmetric: bool | None = None, # colour scale symmetric around 0 (None: when any value is negative)
+                 title: str | None = None, # figure title
+                 path=None, # save the PNG here (atomically); None: only return the Figure
+                ):
     "Heat map of matrix `M` with optional margin strips (row_margin left: len rows; col_margin top: len cols). Returns the Figure."
-    M = _np(M, float)
+    M = to_numpy(M, float)
     if M.ndim != 2: raise ShapeError(f"M must be a 2-D matrix, got shape {M.shape}")
-    rm = None if row_margin is None else _np(row_margin, float).ravel()
-    cm_ = None if col_margin is None else _np(col_margin, float).ravel()
+    rm = None if row_margin is None else to_numpy(row_margin, float).ravel()
+    cm_ = None if col_margin is None else to_numpy(col_margin, float).ravel()
     if rm is not None and len(rm) != M.shape[0]: raise ShapeError(f"row_margin must have {M.shape[0]} entries (rows of M), got {len(rm)}")
     if cm_ is not None and len(cm_) != M.shape[1]: raise ShapeError(f"col_margin must have {M.shape[1]} entries (columns of M), got {len(cm_)}")
     allv = np.concatenate([M.ravel()] + [x for x in (rm, cm_) if x is not None])
@@ -529,4 +392,4 @@ def plot_heatmap(M, row_margin=None, col_margin=None, cmap: str | None = None, s
         left.set_xticks([]); ax.tick_params(labelleft=False)
     fig.colorbar(im, ax=ax, shrink=0.8)
     if title: fig.suptitle(title, fontsize=9)
-    return _finish(fig, path)
+    return finish_figure(fig, path)

@@ -1,7 +1,8 @@
 """Issue 16: checkpoint evaluation solves its logistic regressions to convergence, fast; the judge is trained once.
 
 - accuracy of the default solver within 0.003 of a tightly converged scikit-learn reference (lbfgs, tol 1e-8) on the
-  same features, on mnist-5k (real MNIST digits) and the embedded digits;
+  same features, on mnist-5k (real MNIST digits) and the embedded digits, also when it starts from a subsample's fit;
+- a DBM's features, mean field stopped row by row, agree with the model's own `transform`;
 - the judge cache: a second call loads (never trains), any change of the key trains again;
 - convergence is reported (a capped fit says it did not converge);
 - full size (60,000 x 676 features, 60,000 x 400 judge) timings only with BMPRUNE_SLOW=1 (minutes of CPU).
@@ -14,7 +15,7 @@ from threadpoolctl import threadpool_limits
 from sklearn.linear_model import LogisticRegression
 
 from bmprune import evaluate as E
-from bmprune.bench import _labelled_rows, _sigmoid_features as sigmoid_features   # DBM-like features: sigmoid of random projections
+from bmprune.projection import _labelled_rows, _sigmoid_features as sigmoid_features   # DBM-like features: sigmoid of random projections
 from bmprune.data import get_dataset, load_digits_binary
 
 
@@ -38,6 +39,28 @@ def test_accuracy_matches_tight_reference_on_mnist5k(mnist5k, C, features):
     assert clf.converged_, clf.convergence()
     assert abs(clf.score(Fte, yte) - ref.score(Fte, yte)) <= 0.003, (clf.score(Fte, yte), ref.score(Fte, yte))
     assert np.abs(clf.predict_proba(Fte) - ref.predict_proba(Fte)).mean() < 2e-3
+
+
+def test_warm_start_from_a_subsample_reaches_the_same_minimum(mnist5k):
+    Xtr, Xte, ytr, yte = mnist5k
+    Ftr, Fte = sigmoid_features(Xtr, 300), sigmoid_features(Xte, 300)
+    cold = E.SoftmaxRegression(C=1.0, warm_rows=0).fit(Ftr, ytr)
+    warm = E.SoftmaxRegression(C=1.0, warm_rows=1000).fit(Ftr, ytr)        # starts from the fit on 1,000 of the 4,000 rows
+    assert cold.warm_iterations_ == 0 < warm.warm_iterations_ and warm.converged_, warm.convergence()
+    ref = tight_reference(Ftr, ytr, 1.0)
+    assert abs(warm.score(Fte, yte) - ref.score(Fte, yte)) <= 0.003, (warm.score(Fte, yte), ref.score(Fte, yte))
+    assert abs(warm.objective_ - cold.objective_) <= 1e-4 * abs(cold.objective_), (warm.objective_, cold.objective_)
+    assert np.abs(warm.predict_proba(Fte) - cold.predict_proba(Fte)).mean() < 2e-3
+
+
+def test_dbm_features_stop_row_by_row_at_the_models_fixed_point():
+    from bmprune.dbm import DBM
+    Xtr, Xte, ytr, yte = load_digits_binary()
+    dbm = DBM([64, 40, 30], seed=0, verbose=False)
+    for w, s in zip(dbm.W, (0.6, 0.4)): w.assign(np.random.default_rng(1).normal(0, s, w.shape))
+    F = E.hidden_features(dbm, Xte, layer=None, batch_size=100)              # per row, in blocks of 100 rows
+    ref = np.concatenate(dbm.transform(Xte, layer=None), 1)                  # one global stopping rule
+    assert F.shape == ref.shape and np.abs(F - ref).max() < 1e-5
 
 
 def test_feature_accuracy_matches_tight_reference_on_digits():

@@ -6,9 +6,6 @@ import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "bmprune"
 MAX_LINES = 450
-# Modules still over the limit while other parts of issue 12 shrink them (line counts when this list was written).
-# Remove a name once its module is under the limit; a module that is not listed and grows too big fails.
-OVER_LIMIT_FOR_NOW = {"bench.py": 627, "training.py": 524, "viz.py": 532, "data.py": 453}
 
 
 def _modules() -> dict:
@@ -109,8 +106,6 @@ def test_layering_of_config_runner_cli():
 @pytest.mark.parametrize("path", [p for p in sorted(PKG.glob("*.py")) if p.name != "_modidx.py"], ids=lambda p: p.name)
 def test_module_size(path):
     n = len(path.read_text().splitlines())
-    if path.name in OVER_LIMIT_FOR_NOW and n > MAX_LINES:
-        pytest.xfail(f"{path.name}: {n} lines > {MAX_LINES}; still being shrunk by other work on issue 12")
     assert n <= MAX_LINES, f"{path.name} has {n} lines (limit {MAX_LINES}): split it into chapters"
 
 
