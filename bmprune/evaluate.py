@@ -56,20 +56,19 @@ def hidden_features(model, # a BoltzmannMachine, anything with `transform(X)`, a
 
 # %% ../nbs/09_evaluate.ipynb #97381f4a
 @tf.function(input_signature=[tf.TensorSpec([None], tf.float64), tf.TensorSpec([None, None], tf.float32),
-                              tf.TensorSpec([None, None], tf.float32),
                               tf.TensorSpec([None, None], tf.float64), tf.TensorSpec([None, None], tf.float64),
                               tf.TensorSpec([None], tf.float64), tf.TensorSpec([], tf.float64)])
-def _softmax_fg(theta, X, XT, Y, L, mu, lam):
-    "Objective and gradient at solver coordinates `theta` (compiled once for every shape)."
-    n, d, K = tf.cast(tf.shape(X)[0], tf.float64), tf.shape(X)[1], tf.shape(Y)[1]
+def _softmax_fg(theta, XT, Yt, L, mu, lam):
+    "Objective and gradient at solver coordinates `theta` (compiled once for every shape); classes along axis 0."
+    n, d, K = tf.cast(tf.shape(XT)[1], tf.float64), tf.shape(XT)[0], tf.shape(Yt)[0]
     W = tf.linalg.triangular_solve(L, tf.reshape(theta[:d * K], (d, K)), lower=True, adjoint=True)   # W = L^-T W~
     b = theta[d * K:] - tf.linalg.matvec(W, mu, transpose_a=True)
-    Z = tf.cast(tf.matmul(X, tf.cast(W, tf.float32)), tf.float64) + b
-    lse = tf.reduce_logsumexp(Z, 1)
-    f = tf.reduce_mean(lse - tf.reduce_sum(Z * Y, 1)) + 0.5 * lam * tf.reduce_sum(W * W)
-    R = (tf.exp(Z - lse[:, None]) - Y) / n                  # d f / d Z
-    gb = tf.reduce_sum(R, 0)
-    gW = tf.cast(tf.matmul(XT, tf.cast(R, tf.float32)), tf.float64) + lam * W - mu[:, None] * gb   # X^T stored: no transpose per call
+    Zt = tf.cast(tf.matmul(tf.cast(W, tf.float32), XT, transpose_a=True), tf.float64) + b[:, None]   # scores (K, n)
+    lse = tf.reduce_logsumexp(Zt, 0)
+    f = tf.reduce_mean(lse - tf.reduce_sum(Zt * Yt, 0)) + 0.5 * lam * tf.reduce_sum(W * W)
+    Rt = (tf.exp(Zt - lse) - Yt) / n                        # d f / d Z, (K, n)
+    gb = tf.reduce_sum(Rt, 1)
+    gW = tf.cast(tf.matmul(XT, tf.cast(Rt, tf.float32), transpose_b=True), tf.float64) + lam * W - mu[:, None] * gb
     return f, tf.concat([tf.reshape(tf.linalg.triangular_solve(L, gW, lower=True), [-1]), gb], 0)
 
 class _SoftmaxObjective:
@@ -77,12 +76,13 @@ class _SoftmaxObjective:
     def __init__(self, X, yi, K, C, whiten=True, lam=None):
         n, d = X.shape
         self.n, self.d, self.K, self.lam = n, d, K, 1.0 / (C * n) if lam is None else lam
-        self._X = tf.constant(X)                                  # float32 on TensorFlow's device
-        self.mu = tf.reduce_mean(self._X, 0).numpy().astype(np.float64)
-        if whiten: S = tf.matmul(self._X, self._X, transpose_a=True).numpy() / n - np.outer(self.mu, self.mu)
-        else: S = np.diag(tf.math.reduce_variance(self._X, 0).numpy())
+        Xt = tf.constant(X)                                       # float32 on TensorFlow's device
+        self.mu = tf.reduce_mean(Xt, 0).numpy().astype(np.float64)
+        if whiten: S = tf.matmul(Xt, Xt, transpose_a=True).numpy() / n - np.outer(self.mu, self.mu)
+        else: S = np.diag(tf.math.reduce_variance(Xt, 0).numpy())
         self.L = np.linalg.cholesky(S.astype(np.float64) + self.lam * np.eye(d))   # covariance + penalty = L L^T
-        self._args = (self._X, tf.transpose(self._X), tf.one_hot(yi, K, dtype=tf.float64), tf.constant(self.L), tf.constant(self.mu),
+        self._args = (tf.transpose(Xt), tf.one_hot(yi, K, axis=0, dtype=tf.float64),   # only X^T kept; (K, n) layout: the fastest here
+                      tf.constant(self.L), tf.constant(self.mu),
                       tf.constant(self.lam, tf.float64))
     def __call__(self, theta):
         f, g = _softmax_fg(tf.constant(theta, tf.float64), *self._args)
@@ -117,7 +117,9 @@ def _sag(X, yi, C, max_iter, seed):
 def _lbfgs(obj, theta0, tol, max_iter):
     "scipy's L-BFGS-B on `obj` from `theta0` until the largest gradient entry is <= `tol`."
     from scipy.optimize import minimize
-    return minimize(obj, theta0, jac=True, method="L-BFGS-B", options=dict(maxiter=max_iter, gtol=tol, ftol=1e-12, maxcor=20))
+    from threadpoolctl import threadpool_limits
+    with threadpool_limits(1, user_api="blas"):   # the solver's small BLAS calls: idle BLAS threads would spin against TensorFlow's
+        return minimize(obj, theta0, jac=True, method="L-BFGS-B", options=dict(maxiter=max_iter, gtol=tol, ftol=1e-12, maxcor=20))
 
 class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     "L2-regularised multinomial logistic regression (scikit-learn's objective), solved to convergence."

@@ -129,16 +129,24 @@ def mean_field(layers, # the stack's `Layer`s
             hid, n_done = new, i + 1
             if delta <= tol: break
         return [v] + hid, n_done
-    active = tf.range(tf.shape(v)[0])                   # rows still moving
+    idx = tf.range(tf.shape(v)[0])                      # the original row of every row still moving
+    out_idx = tf.TensorArray(tf.int32, size=0, dynamic_size=True, infer_shape=False)
+    outs = [tf.TensorArray(m.dtype, size=0, dynamic_size=True, infer_shape=False) for m in hid]
     for i in tf.range(n_iter):
-        tf.autograph.experimental.set_loop_options(shape_invariants=[(active, tf.TensorShape([None]))])
-        old = [tf.gather(m, active) for m in hid]
-        new = _mean_field_sweep(layers, W, b, tf.gather(vin, active), old)
-        delta = tf.reduce_max(tf.concat([tf.abs(x - y) for x, y in zip(new, old)], 1), 1)
-        hid = [tf.tensor_scatter_nd_update(m, active[:, None], x) for m, x in zip(hid, new)]
-        active, n_done = active[delta > tol], i + 1
-        if tf.size(active) == 0: break
-    return [v] + hid, n_done
+        tf.autograph.experimental.set_loop_options(shape_invariants=[
+            (idx, tf.TensorShape([None])), (vin, tf.TensorShape([None, None])), (hid, [tf.TensorShape([None, None])] * len(hid))])
+        new = _mean_field_sweep(layers, W, b, vin, hid)
+        moving = tf.reduce_max(tf.concat([tf.abs(x - y) for x, y in zip(new, hid)], 1), 1) > tol
+        hid, n_done = new, i + 1
+        if not tf.reduce_all(moving):                   # set converged rows aside; the next sweep takes only the others
+            out_idx = out_idx.write(out_idx.size(), idx[~moving])
+            outs = [o.write(o.size(), x[~moving]) for o, x in zip(outs, hid)]
+            idx, vin, hid = idx[moving], vin[moving], [x[moving] for x in hid]
+        if tf.size(idx) == 0: break
+    out_idx = out_idx.write(out_idx.size(), idx)        # rows still moving after n_iter sweeps keep their last means
+    outs = [o.write(o.size(), x) for o, x in zip(outs, hid)]
+    order = tf.math.invert_permutation(out_idx.concat())
+    return [v] + [tf.gather(o.concat(), order) for o in outs], n_done
 
 # %% ../nbs/02_stack.ipynb #77377d92
 _STACK_CLASSES = {}
