@@ -71,16 +71,29 @@ def _softmax_fg(theta, XT, Yt, L, mu, lam):
     gW = tf.cast(tf.matmul(XT, tf.cast(Rt, tf.float32), transpose_b=True), tf.float64) + lam * W - mu[:, None] * gb
     return f, tf.concat([tf.reshape(tf.linalg.triangular_solve(L, gW, lower=True), [-1]), gb], 0)
 
+def _cholesky_jittered(S, # symmetric positive semi-definite matrix (float64)
+                       lam: float, # ridge added to the diagonal
+                      ) -> np.ndarray:
+    "Cholesky factor of `S + lam I`, with the ridge raised tenfold while rounding leaves it indefinite."
+    d, ridge = len(S), lam
+    floor = 1e-10 * max(float(np.trace(S)) / max(d, 1), 1e-30)
+    for _ in range(20):
+        try: return np.linalg.cholesky(S + ridge * np.eye(d))
+        except np.linalg.LinAlgError: ridge = max(10 * ridge, floor)
+    raise NumericalError(f"the feature covariance stays indefinite with a ridge of {ridge:g}: are the features finite?")
+
 class _SoftmaxObjective:
     "Objective and gradient of the L2 multinomial logistic regression in centred, whitened coordinates."
     def __init__(self, X, yi, K, C, whiten=True, lam=None):
         n, d = X.shape
         self.n, self.d, self.K, self.lam = n, d, K, 1.0 / (C * n) if lam is None else lam
         Xt = tf.constant(X)                                       # float32 on TensorFlow's device
-        self.mu = tf.reduce_mean(Xt, 0).numpy().astype(np.float64)
-        if whiten: S = tf.matmul(Xt, Xt, transpose_a=True).numpy() / n - np.outer(self.mu, self.mu)
-        else: S = np.diag(tf.math.reduce_variance(Xt, 0).numpy())
-        self.L = np.linalg.cholesky(S.astype(np.float64) + self.lam * np.eye(d))   # covariance + penalty = L L^T
+        mu = tf.reduce_mean(Xt, 0)
+        self.mu = mu.numpy().astype(np.float64)
+        if whiten:                                                # centred first: E[x x^T] - mu mu^T cancels in float32
+            Xc = Xt - mu; S = tf.matmul(Xc, Xc, transpose_a=True).numpy().astype(np.float64) / n; del Xc
+        else: S = np.diag(tf.math.reduce_variance(Xt, 0).numpy().astype(np.float64))
+        self.L = _cholesky_jittered((S + S.T) / 2, self.lam)      # covariance + penalty = L L^T
         self._args = (tf.transpose(Xt), tf.one_hot(yi, K, axis=0, dtype=tf.float64),   # only X^T kept; (K, n) layout: the fastest here
                       tf.constant(self.L), tf.constant(self.mu),
                       tf.constant(self.lam, tf.float64))

@@ -359,9 +359,10 @@ def run_experiment(config: ExperimentConfig, # the run's configuration, or a pre
     rows = read_metrics(metrics_path) if resume else []
     # --- on resume, load every checkpoint we continue from *before* writing anything (corrupt -> CheckpointError)
     init_path = checkpoint_path(out, crit[0], 0)
-    init_done = checkpoint_exists(init_path) and set(crit) <= {r["criterion"] for r in rows if r["session"] == 0}
+    init_saved = resume and checkpoint_exists(init_path)      # trained and saved (its evaluation may not have finished)
+    init_done = init_saved and set(crit) <= {r["criterion"] for r in rows if r["session"] == 0}
     start = {c: last_complete_session(out, rows, c, config.sessions) if init_done else 0 for c in crit}
-    model0 = Stack.load(init_path) if init_done and any(s < config.sessions for s in start.values()) else None
+    model0 = Stack.load(init_path) if init_saved and (not init_done or any(s < config.sessions for s in start.values())) else None
     resume_models = {c: Stack.load(checkpoint_path(out, c, s)) for c, s in start.items() if 0 < s < config.sessions}
     timings = {}
     if resume and (out / TIMINGS_FILE).exists():
@@ -387,11 +388,11 @@ def run_experiment(config: ExperimentConfig, # the run's configuration, or a pre
         # --- the initial model, trained once and shared by all criteria
         if not init_done:
             bar.set_description("initial model")
+            if model0 is None:                      # not trained yet (else: saved by the interrupted run, only evaluated now)
+                t0 = time.perf_counter()
+                protocol.initial_model(config, data, derive_seed(config.seed, "initial"), verbose).save(init_path)
+                model0 = Stack.load(init_path); timed("initial/train", t0)   # continue from the saved bytes, like a resume
             t0 = time.perf_counter()
-            model = protocol.initial_model(config, data, derive_seed(config.seed, "initial"), verbose)
-            model.save(init_path)
-            model0 = Stack.load(init_path)          # continue from the saved bytes, exactly like a resume
-            timed("initial/train", t0); t0 = time.perf_counter()
             m = protocol.evaluate(model0, config, data, derive_seed(config.seed, "initial", "evaluate"), verbose)
             timed("initial/evaluate", t0)
             commit([r for c in crit for r in _rows(c, 0, m)])

@@ -55,3 +55,31 @@ def test_sigkill_then_resume_is_identical(tmp_path):
             assert sorted(a.files) == sorted(b.files)
             for k in a.files: np.testing.assert_array_equal(a[k], b[k], err_msg=f"{c} session {s} {k}")
     assert not list(run.rglob(".*.tmp"))                   # leftovers of killed writes were cleaned up
+
+
+def test_resume_evaluates_a_saved_initial_model_instead_of_retraining(tmp_path):
+    "A run that dies while evaluating its (saved) initial model resumes by evaluating that model, not by training anew."
+    from bmprune.config import get_preset
+    from bmprune.runner import BMProtocol, run_experiment
+    cfg = get_preset("quick").replace(criteria=["fi_heuristic", "magnitude"], sessions=1, seed=3, hidden=[8],
+                                      fi_samples=300, fi_steps=10, retrain={"epochs": 2},
+                                      evaluate={**get_preset("quick").evaluate, "samples": 200})
+    cfg.rbms[0]["epochs"] = 3
+
+    class Crash(BMProtocol):
+        def evaluate(self, *a, **k): raise RuntimeError("killed during the initial evaluation")
+
+    class Counting(BMProtocol):
+        trained = 0
+        def initial_model(self, *a, **k):
+            Counting.trained += 1
+            return super().initial_model(*a, **k)
+
+    run, full = tmp_path / "crashed", tmp_path / "full"
+    with pytest.raises(RuntimeError, match="initial evaluation"): run_experiment(cfg, run, verbose=False, protocol=Crash(), figures=False)
+    saved = checkpoint_path(run, "fi_heuristic", 0).with_suffix(".npz").read_bytes()
+    run_experiment(cfg, run, resume=True, verbose=False, protocol=Counting(), figures=False)
+    assert Counting.trained == 0                                        # the saved model was reused
+    assert checkpoint_path(run, "fi_heuristic", 0).with_suffix(".npz").read_bytes() == saved
+    run_experiment(cfg, full, verbose=False, figures=False)
+    assert (run / "metrics.csv").read_bytes() == (full / "metrics.csv").read_bytes()
