@@ -101,9 +101,11 @@ def test_killed_sweep_reruns_only_missing_work(local_ray, ray_sweep, tmp_path):
                           "--address", local_ray.get_runtime_context().gcs_address, "--out", str(out)],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, start_new_session=True)
-    first = checkpoint_path(out / "quick" / "seed0" / CRITERIA[0], CRITERIA[0], 1).with_suffix(".npz")
+    watched = next(t for t in plan_sweep(tiny(), SEEDS, out) if t.criterion == CRITERIA[0] and t.seed == SEEDS[0])
     t0 = time.time()
-    while not first.exists():                                   # kill as soon as the first pruning session is saved
+    # kill as soon as the first pruning session is finished on disk (its checkpoint *and* its metrics rows: the .npz
+    # alone can exist a moment before the session counts as done, and a kill then leaves no pruning session finished)
+    while sessions_done(watched) < 1:
         assert p.poll() is None, "the sweep ended before the kill point: " + p.communicate()[1]
         assert time.time() - t0 < 600, "no session was ever saved"
         time.sleep(0.02)
