@@ -21,10 +21,11 @@ __all__ = ['LOGREG_SOLVERS', 'JUDGE_FORMAT', 'hidden_features', 'SoftmaxRegressi
            'cached_judge', 'bootstrap_entropy', 'count_active', 'layer_activity', 'log_likelihood_report']
 
 # %% ../nbs/09_evaluate.ipynb #c68a0416
-def _dbm_means(model, X, mf_tol, batch_size) -> list:
+def _dbm_means(model, X, mf_tol, batch_size, mf_iter=None) -> list:
     "Mean-field means of every hidden layer of a multi-layer stack, in row blocks, each row stopping on its own."
     tol = getattr(model, "mf_tol", 1e-7) if mf_tol is None else check_positive(mf_tol, "mf_tol", allow_zero=True)
-    n_iter, bs = getattr(model, "mf_iter", 50), check_int(batch_size, "batch_size")
+    n_iter = getattr(model, "mf_iter", 50) if mf_iter is None else check_int(mf_iter, "mf_iter", 1)
+    bs = check_int(batch_size, "batch_size")
     X = model.check_visible(X)
     parts = [model.mean_field(X[i:i + bs], n_iter, tol, per_row=True)[1:] for i in range(0, len(X), bs)]
     return [np.concatenate([p[k].numpy() for p in parts]) for k in range(model.n_layers - 1)]
@@ -34,10 +35,11 @@ def hidden_features(model, # a BoltzmannMachine, anything with `transform(X)`, a
                     layer: int | None = None, # hidden layer 1..L (negative: from the top); None: the only / all layers
                     mf_tol: float | None = None, # a DBM's mean-field tolerance per row (None: the model's `mf_tol`)
                     batch_size: int = 10000, # rows per mean-field call of a DBM
+                    mf_iter: int | None = None, # a DBM's most mean-field sweeps per row (None: the model's `mf_iter`)
                    ) -> np.ndarray:
     "Features of `X` from `model.transform` (or `model(X)`); `layer` 1..L / -1 picks one hidden layer of a list."
     if model is None: out = X
-    elif isinstance(model, BoltzmannMachine) and model.n_layers > 2: out = _dbm_means(model, X, mf_tol, batch_size)
+    elif isinstance(model, BoltzmannMachine) and model.n_layers > 2: out = _dbm_means(model, X, mf_tol, batch_size, mf_iter)
     elif isinstance(model, BoltzmannMachine): out = model.transform(X, layer=None)     # every hidden layer
     elif hasattr(model, "transform"): out = model.transform(X)
     elif callable(model): out = model(X)
@@ -208,10 +210,11 @@ def feature_report(model, # the model whose features are judged (see `hidden_fea
                    max_iter: int | None = None,   # iteration cap (None: the solver's default)
                    seed: int = 0,                 # seed of sag
                    mf_tol: float | None = None,   # a DBM's mean-field tolerance per row (None: the model's)
+                   mf_iter: int | None = None,    # a DBM's most mean-field sweeps per row (None: the model's)
                   ) -> dict:
     "Accuracy of a logistic regression on `model`'s hidden features (`model=None`: raw data), with convergence and timings."
     t0 = time.perf_counter()
-    Ftr, Fte = hidden_features(model, X_train, layer, mf_tol), hidden_features(model, X_test, layer, mf_tol)
+    Ftr, Fte = (hidden_features(model, X, layer, mf_tol, mf_iter=mf_iter) for X in (X_train, X_test))
     ytr, yte = _labels(y_train, len(Ftr), "y_train"), _labels(y_test, len(Fte), "y_test")
     t1 = time.perf_counter()
     clf = SoftmaxRegression(C=C, solver=solver, tol=tol, max_iter=max_iter, random_state=seed).fit(Ftr, ytr)
@@ -233,9 +236,10 @@ def feature_accuracy(model, # see `feature_report`
                      seed: int = 0, # seed of sag
                      return_classifier: bool = False, # also return the fitted classifier
                      mf_tol: float | None = None, # a DBM's mean-field tolerance per row (None: the model's)
+                     mf_iter: int | None = None, # a DBM's most mean-field sweeps per row (None: the model's)
                     ):
     "Test accuracy of a logistic regression on `model`'s hidden features (`feature_report`'s number; and the classifier)."
-    r = feature_report(model, X_train, y_train, X_test, y_test, layer, C, solver, tol, max_iter, seed, mf_tol)
+    r = feature_report(model, X_train, y_train, X_test, y_test, layer, C, solver, tol, max_iter, seed, mf_tol, mf_iter)
     return (r["accuracy"], r["classifier"]) if return_classifier else r["accuracy"]
 
 # %% ../nbs/09_evaluate.ipynb #ccc351b6

@@ -313,7 +313,7 @@ class BMProtocol:
         if ev["features"] and labelled:     # features of train and test computed once, one converged logistic regression
             r = feature_report(model, data["X_train"], data["y_train"], data["X_test"], data["y_test"],
                                layer=-1 if model.n_layers > 2 else None, solver=ev["solver"], seed=derive_seed(seed, "features"),
-                               mf_tol=ev["mf_tol"])
+                               mf_tol=ev["mf_tol"], mf_iter=ev["mf_iter"])
             out.update(feature_accuracy=r["accuracy"], feature_lr_iterations=r["iterations"],
                        feature_lr_grad_max=r["grad_max"], feature_lr_converged=float(r["converged"]))
             timings.update(features=r["seconds_features"], logistic_regression=r["seconds_fit"])
